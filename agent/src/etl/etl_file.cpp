@@ -1,0 +1,322 @@
+// The .etl container walk: buffer index, per-buffer event areas (with XPRESS decompression), the
+// file-order walk and the time-ordered k-way merge of per-processor streams (etl-format.md §1, §2, §8).
+#include "bootprint/etl/etl_file.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "bootprint/etl/xpress.hpp"
+
+namespace bp::etl {
+
+namespace {
+
+std::string hex(std::uint64_t v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llX", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+// Largest event area we accept for one buffer. Session buffers are at most 16 MiB on any Windows we
+// know of (etl-format.md §2); anything bigger is a damaged size field.
+constexpr std::uint32_t kMaxBufferBytes = 64u << 20;
+
+}  // namespace
+
+// ---- TraceClock -------------------------------------------------------------------------------------
+
+TraceClock::TraceClock(const LogfileHeader& h)
+    : clock_type_(h.clock_type), start_raw_(h.start_timestamp), start_filetime_(static_cast<std::int64_t>(h.start_time)) {
+    if (clock_type_ == kClockCpuCycle) {
+        freq_ = static_cast<std::uint64_t>(h.cpu_speed_mhz) * 1'000'000ULL;
+    } else if (clock_type_ == kClockSystemTime) {
+        freq_ = 10'000'000;
+    } else {
+        freq_ = h.perf_freq;
+    }
+    if (freq_ == 0) freq_ = 10'000'000;
+}
+
+std::int64_t TraceClock::to_filetime(std::int64_t raw) const {
+    if (clock_type_ == kClockSystemTime) return raw;  // timestamps are FILETIME already
+    // raw * 10^7 overflows 64 bits for QPC values above ~9.2e11, so split into whole seconds and the
+    // remainder (remainder * 10^7 fits for any frequency below 9.2e11 Hz).
+    const std::int64_t delta = raw - start_raw_;
+    const auto freq = static_cast<std::int64_t>(freq_);
+    const std::int64_t whole = delta / freq;
+    const std::int64_t rest = delta % freq;
+    return start_filetime_ + whole * 10'000'000 + rest * 10'000'000 / freq;
+}
+
+double TraceClock::seconds_since_start(std::int64_t raw) const {
+    if (clock_type_ == kClockSystemTime) return static_cast<double>(raw - start_filetime_) / 1e7;
+    return static_cast<double>(raw - start_raw_) / static_cast<double>(freq_);
+}
+
+std::int64_t TraceClock::ticks_from_seconds(double seconds) const {
+    return static_cast<std::int64_t>(seconds * static_cast<double>(freq_));
+}
+
+// ---- EtlFile ---------------------------------------------------------------------------------------
+
+Result<EtlFile> EtlFile::open(const std::string& path, ReaderOptions options) {
+    BP_TRY(auto file, InputFile::open(path));
+    return open(std::move(file), options);
+}
+
+Result<EtlFile> EtlFile::open(InputFile input, ReaderOptions options) {
+    EtlFile f;
+    f.options_ = options;
+    f.file_ = std::move(input);
+    const std::string path = f.file_.path();
+    const std::uint64_t size = f.file_.size();
+    auto fail = [&](Errc code, std::uint64_t at, std::string what) {
+        Error e = make_error_at(code, at, std::move(what));
+        e.path = path;
+        return e;
+    };
+    if (size < kBufferHeaderSize) {
+        return fail(Errc::truncated, 0,
+                    "file has " + std::to_string(size) + " bytes, less than one 0x48-byte buffer header");
+    }
+
+    // Index every buffer header.
+    std::byte raw[kBufferHeaderSize];
+    std::uint64_t off = 0;
+    while (size - off >= kBufferHeaderSize) {
+        BP_TRY_STATUS(f.file_.read_at(off, raw));
+        BufferInfo bi{off, decode_buffer_header(raw)};
+        const BufferHeader& h = bi.header;
+        if (h.buffer_size < kBufferHeaderSize) {
+            return fail(Errc::corrupt, off,
+                        "buffer size " + hex(h.buffer_size) + " is smaller than the 0x48-byte buffer header");
+        }
+        if (h.buffer_size > size - off) {
+            return fail(Errc::truncated, off,
+                        "buffer claims " + hex(h.buffer_size) + " bytes but only " + hex(size - off) +
+                            " remain in the file (truncated or damaged)");
+        }
+        if (h.compressed()) ++f.compressed_buffers_;
+        f.buffers_.push_back(bi);
+        off += h.buffer_size;
+    }
+    f.trailing_bytes_ = size - off;
+
+    // The first record of the first buffer is the logfile header event (hook 0x0000).
+    const BufferInfo& first = f.buffers_.front();
+    if (first.header.compressed()) {
+        return fail(Errc::corrupt, 0, "the first (header) buffer is marked compressed; it never is");
+    }
+    std::vector<std::byte> storage;
+    BP_TRY(auto events, f.load_events(0, storage));
+    EventRecord rec;
+    rec.buffer_offset = 0;
+    auto step = decode_record(events, 0, rec);
+    if (!step) return std::move(step).error().with_path(path);
+    const bool is_header = *step != 0 && rec.family == EventFamily::kernel && rec.hook_id == kHookHeader &&
+                           (rec.kind == HeaderKind::system32 || rec.kind == HeaderKind::system64);
+    if (!is_header) {
+        return fail(Errc::corrupt, kBufferHeaderSize,
+                    "the first record is not a logfile header event (SYSTEM header with hook 0x0000)");
+    }
+    BP_TRY(f.header_, decode_logfile_header(ByteReader(rec.payload, rec.file_offset() + 0x20), rec.pointer_size));
+    f.header_.start_timestamp = rec.timestamp;
+    f.clock_ = TraceClock(f.header_);
+
+    if (f.compressed_buffers_ > 0) {
+        // Compressed files keep the format in the low 16 bits of the first buffer's State [SNAIL-ETL];
+        // uncompressed buffers use the same field for their state, so only 2 and 4 are taken as a
+        // format other than XPRESS.
+        const auto fmt = static_cast<std::uint16_t>(first.header.state & 0xFFFF);
+        f.compression_format_ = (fmt == kCompressionLznt1 || fmt == kCompressionXpressHuff) ? fmt : kCompressionXpress;
+    }
+    return f;
+}
+
+Result<std::span<const std::byte>> EtlFile::load_events(std::size_t index, std::vector<std::byte>& storage) const {
+    const BufferInfo& bi = buffers_.at(index);
+    const BufferHeader& h = bi.header;
+    auto fail = [&](Errc code, std::uint64_t at, std::string what) {
+        Error e = make_error_at(code, at, std::move(what));
+        e.path = path();
+        return e;
+    };
+    if (h.compressed()) {
+        if (compression_format_ == kCompressionLznt1 || compression_format_ == kCompressionXpressHuff) {
+            return fail(Errc::unsupported, bi.file_offset,
+                        "buffer compressed with format " + std::to_string(compression_format_) +
+                            (compression_format_ == kCompressionLznt1 ? " (LZNT1)" : " (XPRESS Huffman)") +
+                            " is not supported; only format 3 (XPRESS, plain LZ77) is");
+        }
+        if (h.saved_offset < kBufferHeaderSize || h.saved_offset - kBufferHeaderSize > kMaxBufferBytes) {
+            return fail(Errc::corrupt, bi.file_offset + 0x04,
+                        "compressed buffer announces " + hex(h.saved_offset) + " uncompressed bytes");
+        }
+        thread_local std::vector<std::byte> packed;
+        packed.resize(h.buffer_size - kBufferHeaderSize);
+        BP_TRY_STATUS(file_.read_at(bi.file_offset + kBufferHeaderSize, packed));
+        auto st = xpress_decompress(packed, h.saved_offset - kBufferHeaderSize, storage);
+        if (!st) {
+            Error e = std::move(st).error();
+            e.offset += bi.file_offset + kBufferHeaderSize;
+            e.message = "in compressed buffer at " + hex(bi.file_offset) + ": " + e.message;
+            e.path = path();
+            return e;
+        }
+        return std::span<const std::byte>(storage);
+    }
+    // End of events: Offset, not SavedOffset (which is 0 or short in header buffers); 0 → SavedOffset.
+    std::uint32_t end = h.offset != 0 ? h.offset : h.saved_offset;
+    end = std::min(end, h.buffer_size);
+    if (end <= kBufferHeaderSize) {
+        storage.clear();
+        return std::span<const std::byte>();
+    }
+    storage.resize(end - kBufferHeaderSize);
+    BP_TRY_STATUS(file_.read_at(bi.file_offset + kBufferHeaderSize, storage));
+    return std::span<const std::byte>(storage);
+}
+
+// ---- file-order walk -------------------------------------------------------------------------------
+
+Status for_each_event(const EtlFile& file, const std::function<void(const EventRecord&)>& fn, ReadStats* stats) {
+    ReadStats local;
+    ReadStats& st = stats ? *stats : local;
+    std::vector<std::byte> storage;
+    EventRecord rec;
+    for (std::size_t i = 0; i < file.buffers().size(); ++i) {
+        const BufferInfo& bi = file.buffers()[i];
+        if (bi.header.flags & kBufferFlagEventsLost) ++st.buffers_events_lost;
+        if (bi.header.flags & kBufferFlagBufferLost) ++st.buffers_buffer_lost;
+        auto loaded = file.load_events(i, storage);
+        if (!loaded) {
+            if (!file.options().lenient || loaded.error().code == Errc::io ||
+                loaded.error().code == Errc::unsupported) {
+                return std::move(loaded).error();
+            }
+            ++st.malformed_buffers;
+            st.skipped_bytes += bi.header.buffer_size;
+            continue;
+        }
+        const std::span<const std::byte> events = *loaded;
+        rec.buffer_offset = bi.file_offset;
+        rec.cpu = bi.header.processor;
+        rec.buffer_compressed = bi.header.compressed();
+        rec.timestamp = 0;
+        std::size_t pos = 0;
+        while (pos < events.size()) {
+            auto step = decode_record(events, pos, rec);
+            if (!step) {
+                if (!file.options().lenient) return std::move(step).error().with_path(file.path());
+                ++st.malformed_buffers;
+                st.skipped_bytes += events.size() - pos;
+                break;
+            }
+            if (*step == 0) break;
+            if (rec.family == EventFamily::unknown) {
+                ++st.unknown_records;
+                st.skipped_bytes += rec.size;
+            }
+            ++st.events;
+            fn(rec);
+            pos += *step;
+        }
+    }
+    return {};
+}
+
+// ---- time-ordered merge ----------------------------------------------------------------------------
+
+TimeOrderedReader::TimeOrderedReader(const EtlFile& file) : file_(file) {
+    const auto& buffers = file.buffers();
+    const bool single = (file.header().log_file_mode & kLogFileModeNoPerProcessorBuffering) != 0;
+    std::map<std::uint16_t, std::size_t> by_cpu;
+    for (std::size_t i = 0; i < buffers.size(); ++i) {
+        const std::uint16_t cpu = single ? 0 : buffers[i].header.processor;
+        auto [it, inserted] = by_cpu.try_emplace(cpu, streams_.size());
+        if (inserted) streams_.emplace_back();
+        streams_[it->second].buffers.push_back(i);
+    }
+    for (auto& s : streams_) {
+        std::stable_sort(s.buffers.begin(), s.buffers.end(), [&](std::size_t a, std::size_t b) {
+            return buffers[a].header.sequence < buffers[b].header.sequence;
+        });
+    }
+}
+
+Status TimeOrderedReader::advance(std::size_t si) {
+    Stream& s = streams_[si];
+    for (;;) {
+        if (s.pos < s.events.size()) {
+            auto step = decode_record(s.events, s.pos, s.current);
+            if (!step) {
+                if (!file_.options().lenient) return std::move(step).error().with_path(file_.path());
+                ++stats_.malformed_buffers;
+                stats_.skipped_bytes += s.events.size() - s.pos;
+                s.pos = s.events.size();
+                continue;
+            }
+            if (*step != 0) {
+                s.pos += *step;
+                s.has_current = true;
+                if (s.current.family == EventFamily::unknown) ++stats_.unknown_records;
+                ++stats_.events;
+                return {};
+            }
+            s.pos = s.events.size();
+        }
+        if (s.next_buffer >= s.buffers.size()) {
+            s.has_current = false;
+            s.storage = {};
+            return {};
+        }
+        const std::size_t bi = s.buffers[s.next_buffer++];
+        const BufferHeader& h = file_.buffers()[bi].header;
+        if (h.flags & kBufferFlagEventsLost) ++stats_.buffers_events_lost;
+        if (h.flags & kBufferFlagBufferLost) ++stats_.buffers_buffer_lost;
+        auto loaded = file_.load_events(bi, s.storage);
+        if (!loaded) {
+            if (!file_.options().lenient || loaded.error().code == Errc::io ||
+                loaded.error().code == Errc::unsupported) {
+                return std::move(loaded).error();
+            }
+            ++stats_.malformed_buffers;
+            stats_.skipped_bytes += h.buffer_size;
+            s.events = {};
+            s.pos = 0;
+            continue;
+        }
+        s.events = *loaded;
+        s.pos = 0;
+        s.current_buffer = bi;
+        s.current.buffer_offset = file_.buffers()[bi].file_offset;
+        s.current.cpu = h.processor;
+        s.current.buffer_compressed = h.compressed();
+    }
+}
+
+Result<const EventRecord*> TimeOrderedReader::next() {
+    auto push = [&](std::size_t si) {
+        const Stream& s = streams_[si];
+        if (s.has_current) heap_.push({s.current.timestamp, s.current_buffer, s.current.offset_in_buffer, si});
+    };
+    if (!started_) {
+        started_ = true;
+        for (std::size_t i = 0; i < streams_.size(); ++i) {
+            BP_TRY_STATUS(advance(i));
+            push(i);
+        }
+    } else if (pending_ != SIZE_MAX) {
+        BP_TRY_STATUS(advance(pending_));
+        push(pending_);
+        pending_ = SIZE_MAX;
+    }
+    if (heap_.empty()) return static_cast<const EventRecord*>(nullptr);
+    const HeapItem top = heap_.top();
+    heap_.pop();
+    pending_ = top.stream;
+    return static_cast<const EventRecord*>(&streams_[top.stream].current);
+}
+
+}  // namespace bp::etl

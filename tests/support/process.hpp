@@ -1,0 +1,36 @@
+// Running a real program from a test: argv in, exit status and captured output back.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bp::test {
+
+struct ProcessResult {
+    int exit_code = -1;   // -1 when the program could not be started or was killed by a signal
+    int signal = 0;       // the terminating signal, if any
+    std::string out;
+    std::string err;
+};
+
+// Runs argv[0] with the arguments (no shell), standard input from /dev/null.
+ProcessResult run_process(const std::vector<std::string>& argv);
+
+// The shared reference folder (../shared), or "" when absent.
+std::string shared_dir();
+
+// A fresh, empty temporary directory that is removed when the object is destroyed.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
+
+}  // namespace bp::test
