@@ -17,5 +17,6 @@ struct CliContext {
 
 void register_etl_commands(CLI::App& app, CliContext& ctx);
 void register_profile_commands(CLI::App& app, CliContext& ctx);
+void register_trace_commands(CLI::App& app, CliContext& ctx);
 
 }  // namespace bp::cli

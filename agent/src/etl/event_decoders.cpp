@@ -314,7 +314,7 @@ DecodeStatus decode(const EventRecord& e, ThreadEvent& out) {
         default: return DecodeStatus::not_this;
     }
     const unsigned P = e.pointer_size;
-    // ProcessId, TThreadId, StackBase, StackLimit, UserStackBase, UserStackLimit, StartAddr,
+    // ProcessId, TThreadId, StackBase, StackLimit, UserStackBase, UserStackLimit, Affinity,
     // Win32StartAddr, TebBase, SubProcessTag, 4 priority bytes [, ThreadName] (PerfView ThreadTraceData).
     if (!valid_pointer(P) || e.version < 2) return DecodeStatus::malformed;
     // 7 pointers (StackBase .. TebBase), then SubProcessTag u32 and 4 priority/flag bytes: 44 / 72.
@@ -327,7 +327,7 @@ DecodeStatus decode(const EventRecord& e, ThreadEvent& out) {
     out.stack_limit = ptr_at(p + 8 + P, P);
     out.user_stack_base = ptr_at(p + 8 + 2 * P, P);
     out.user_stack_limit = ptr_at(p + 8 + 3 * P, P);
-    out.start_address = ptr_at(p + 8 + 4 * P, P);
+    out.affinity = ptr_at(p + 8 + 4 * P, P);
     out.win32_start_address = ptr_at(p + 8 + 5 * P, P);
     return DecodeStatus::ok;
 }
@@ -539,7 +539,7 @@ nlohmann::ordered_json decode_fields(const EventRecord& e) {
     if (ThreadEvent th; decode(e, th) != DecodeStatus::not_this) {
         if (!check(decode(e, th))) return malformed;
         return {{"pid", th.process_id}, {"tid", th.thread_id}, {"stack_base", hex64(th.stack_base)},
-                {"stack_limit", hex64(th.stack_limit)}, {"start", hex64(th.start_address)}};
+                {"stack_limit", hex64(th.stack_limit)}, {"affinity", hex64(th.affinity)}, {"win32_start", hex64(th.win32_start_address)}};
     }
     if (FileNameEvent fn; decode(e, fn) != DecodeStatus::not_this) {
         if (!check(decode(e, fn))) return malformed;

@@ -221,7 +221,8 @@ struct ThreadEvent {
     std::uint32_t thread_id = 0;
     std::uint64_t stack_base = 0, stack_limit = 0;
     std::uint64_t user_stack_base = 0, user_stack_limit = 0;
-    std::uint64_t start_address = 0, win32_start_address = 0;
+    std::uint64_t affinity = 0;  // v3: the thread's affinity mask (PerfView ThreadTraceData)
+    std::uint64_t win32_start_address = 0;
 };
 DecodeStatus decode(const EventRecord& e, ThreadEvent& out);
 

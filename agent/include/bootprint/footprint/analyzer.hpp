@@ -1,0 +1,47 @@
+// From an .etl file to footprint rows: one time-ordered pass that tracks pool lifetimes, attaches
+// stacks, attributes modules, aggregates the resident set and MemInfo, and hands every row to a sink
+// as soon as it is final (so memory follows live allocations, not the file's size).
+//
+//   PoolTagMap tags;                         // optional pooltag.txt fallback
+//   AnalyzerOptions opt;  opt.pooltags = &tags;
+//   MySink sink;                             // e.g. the SQLite store's ingest transaction
+//   BP_TRY(TraceInfo info, analyze_trace(file, opt, sink));
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "bootprint/common/result.hpp"
+#include "bootprint/etl/etl_file.hpp"
+#include "bootprint/footprint/model.hpp"
+#include "bootprint/footprint/pooltag_map.hpp"
+
+namespace bp::footprint {
+
+// Receives rows as they become final: stacks (a stack before any pool row that refers to it), pool
+// rows, pool snapshot rows and MemInfo samples during the pass; at the end the remaining pool rows,
+// the resident-set rows, the kernel-mode images (with their PDB identity), then finish().
+// Any error returned stops the analysis and is passed on.
+class FootprintSink {
+public:
+    virtual ~FootprintSink() = default;
+    virtual Status on_image(const Image& image) = 0;
+    virtual Status on_stack(const Stack& stack) = 0;
+    virtual Status on_pool_allocation(const PoolAllocation& row) = 0;
+    virtual Status on_pool_snap(const PoolSnapRow& row) = 0;
+    virtual Status on_resident(const ResidentRow& row) = 0;
+    virtual Status on_meminfo(const MemInfoSample& sample) = 0;
+    // Called once at the end with the trace facts and the whole-trace window in raw clock units.
+    virtual Status on_finish(const TraceInfo& info, const Window& whole_trace) = 0;
+};
+
+struct AnalyzerOptions {
+    const PoolTagMap* pooltags = nullptr;  // fallback attribution for rows without a stack
+    // Progress: called now and then with the bytes of the file consumed so far (buffers loaded).
+    std::function<void(std::uint64_t done, std::uint64_t total)> progress;
+    std::string sha256;  // filled into TraceInfo when the caller computed it
+};
+
+Result<TraceInfo> analyze_trace(const etl::EtlFile& file, const AnalyzerOptions& options, FootprintSink& sink);
+
+}  // namespace bp::footprint

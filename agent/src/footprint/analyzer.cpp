@@ -1,0 +1,697 @@
+// One time-ordered pass over a trace → footprint rows (kernel-events.md §2–§4).
+//
+// Pool lifetimes: rows live in a slab; `open_` maps (address, session) to the open row. A free closes
+// its row (or creates an "allocated outside" row); a second allocation at an open address closes the
+// old row as implicitly freed. Closed rows wait a short horizon for their free stack, then go to the
+// sink, so memory follows the live allocations.
+// Stacks: a StackWalk (0x1820) or stack-key reference (0x1825/0x1826) belongs to the event with the
+// same timestamp and thread (PerfView's rule); kernel and user halves are concatenated. Each distinct
+// frame list is interned once and attributed once: the first frame in a kernel-mode image other than
+// the kernel image names the module.
+#include "bootprint/footprint/analyzer.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <deque>
+#include <map>
+#include <unordered_map>
+
+#include "bootprint/etl/event_decoders.hpp"
+#include "image_map.hpp"
+
+namespace bp::footprint {
+
+namespace {
+
+using etl::DecodeStatus;
+using etl::EventRecord;
+
+struct OpenKey {
+    std::uint64_t address;
+    std::uint32_t session;
+    bool operator==(const OpenKey&) const = default;
+};
+struct OpenKeyHash {
+    std::size_t operator()(const OpenKey& k) const noexcept {
+        return std::hash<std::uint64_t>()(k.address * 0x9E3779B97F4A7C15ULL ^ k.session);
+    }
+};
+struct FramesHash {
+    std::size_t operator()(const std::vector<std::uint64_t>& f) const noexcept {
+        std::uint64_t h = 1469598103934665603ULL;
+        for (auto v : f) h = (h ^ v) * 1099511628211ULL;
+        return static_cast<std::size_t>(h);
+    }
+};
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+bool ends_with(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+bool is_registry_hive(const std::string& lower_path) {
+    const std::string name = file_name_of(lower_path);
+    static const char* kHives[] = {"system", "software", "security", "sam", "default", "components",
+                                   "ntuser.dat", "usrclass.dat", "drivers", "bbi", "elam"};
+    for (const char* h : kHives) {
+        if (name == h && lower_path.find("\\config\\") != std::string::npos) return true;
+    }
+    return name == "ntuser.dat" || name == "usrclass.dat";
+}
+
+class Analyzer {
+public:
+    Analyzer(const etl::EtlFile& file, const AnalyzerOptions& opt, FootprintSink& sink)
+        : file_(file), opt_(opt), sink_(sink), clock_(file.clock()) {
+        horizon_ = std::max<std::int64_t>(clock_.ticks_from_seconds(0.010), 1);
+    }
+
+    Result<TraceInfo> run() {
+        etl::TimeOrderedReader reader(file_);
+        std::uint64_t max_offset = 0;
+        for (;;) {
+            auto next = reader.next();
+            if (!next) return std::move(next).error();
+            const EventRecord* e = *next;
+            if (!e) break;
+            ++events_;
+            if (e->family != etl::EventFamily::unknown && e->has_timestamp) {
+                now_ = e->timestamp;
+                last_ts_ = std::max(last_ts_, e->timestamp);
+            }
+            BP_TRY_STATUS(handle(*e));
+            if ((events_ & 0xFFFF) == 0) {
+                BP_TRY_STATUS(expire(false));
+                max_offset = std::max(max_offset, e->buffer_offset);
+                if (opt_.progress) opt_.progress(max_offset, file_.file_size());
+            }
+        }
+        read_stats_ = reader.stats();
+        BP_TRY_STATUS(expire(true));
+        return finish();
+    }
+
+private:
+    // ---- dispatch ----------------------------------------------------------------------------------
+    Status handle(const EventRecord& e) {
+        if (e.family == etl::EventFamily::classic) {
+            if (etl::DbgIdRsds d; etl::decode(e, d) != DecodeStatus::not_this) {
+                if (etl::decode(e, d) == DecodeStatus::ok) pdb_by_base_[d.image_base] = d; else ++malformed_;
+            }
+            return {};
+        }
+        if (e.family != etl::EventFamily::kernel) return {};
+        switch (e.hook_group()) {
+            case 0x0E: return on_pool_group(e);
+            case 0x18: return on_stack_group(e);
+            default: break;
+        }
+        switch (e.hook_id) {
+            case etl::hook::kImageLoad:
+            case etl::hook::kImageUnload:
+            case etl::hook::kImageDcStart:
+            case etl::hook::kImageDcEnd: on_image(e); break;
+            case etl::hook::kProcessStart:
+            case etl::hook::kProcessDcStart: on_process(e); break;
+            case etl::hook::kFileIoName:
+            case etl::hook::kFileIoFileCreate:
+            case etl::hook::kFileIoFileDelete:
+            case etl::hook::kFileIoRundown: on_file_name(e); break;
+            case etl::hook::kPageInMemory:
+            case etl::hook::kPageInMemoryActive:
+            case etl::hook::kInMemoryActiveRundown: on_page(e); break;
+            case etl::hook::kMemInfo: return on_meminfo(e);
+            default: break;
+        }
+        return {};
+    }
+
+    // ---- images, processes, files ------------------------------------------------------------------
+    void on_image(const EventRecord& e) {
+        etl::ImageEvent im;
+        if (etl::decode(e, im) != DecodeStatus::ok) {
+            ++malformed_;
+            return;
+        }
+        if (im.process_id != 0) return;  // user-mode image: not a driver
+        if (im.kind == etl::ImageEvent::Kind::unload) {
+            if (const Image* found = images_.find(im.image_base); found && found->base == im.image_base) {
+                images_.by_id(found->id)->unload_time = clock_.to_filetime(e.timestamp);
+            }
+            return;
+        }
+        const Image* existing = images_.find(im.image_base);
+        if (existing && existing->base == im.image_base && existing->size == im.image_size &&
+            existing->unload_time == 0) {
+            return;  // the same image seen again (rundown at start and end, merged traces)
+        }
+        Image img;
+        img.base = im.image_base;
+        img.size = im.image_size;
+        img.process_id = 0;
+        img.path = im.file_name;
+        img.name = file_name_of(im.file_name);
+        img.checksum = im.checksum;
+        img.time_date_stamp = im.time_date_stamp;
+        img.load_time = im.kind == etl::ImageEvent::Kind::load ? clock_.to_filetime(e.timestamp) : 0;
+        images_.add(std::move(img));
+    }
+
+    void on_process(const EventRecord& e) {
+        etl::ProcessEvent p;
+        if (etl::decode(e, p) != DecodeStatus::ok) {
+            ++malformed_;
+            return;
+        }
+        process_names_[p.process_id] = p.image_file_name;
+    }
+
+    void on_file_name(const EventRecord& e) {
+        etl::FileNameEvent f;
+        if (etl::decode(e, f) != DecodeStatus::ok) {
+            ++malformed_;
+            return;
+        }
+        file_names_[f.file_object] = f.file_name;
+    }
+
+    // ---- pool --------------------------------------------------------------------------------------
+    struct Slot {
+        PoolAllocation row;
+        std::uint64_t serial = 0;
+        bool live = false;
+    };
+
+    std::uint32_t new_slot() {
+        std::uint32_t i;
+        if (!free_slots_.empty()) {
+            i = free_slots_.back();
+            free_slots_.pop_back();
+        } else {
+            i = static_cast<std::uint32_t>(slots_.size());
+            slots_.emplace_back();
+        }
+        slots_[i].row = PoolAllocation{};
+        slots_[i].serial = ++serial_;
+        slots_[i].live = true;
+        return i;
+    }
+
+    void track_big(const PoolAllocation& row, bool add) {
+        if (!etl::pool_is_big(row.pool_type)) return;
+        if (add) big_live_[row.address] = {row.size, row.tag};
+        else big_live_.erase(row.address);
+    }
+
+    void close_slot(std::uint32_t slot, std::int64_t when, bool implicit) {
+        PoolAllocation& row = slots_[slot].row;
+        row.freed = true;
+        row.free_time = when;
+        row.implicitly_freed = implicit;
+        track_big(row, false);
+        closed_.push_back({slot, when + horizon_});
+    }
+
+    Status on_pool_group(const EventRecord& e) {
+        if (etl::PoolEvent pe; etl::decode(e, pe) != DecodeStatus::not_this) {
+            if (etl::decode(e, pe) != DecodeStatus::ok) {
+                ++malformed_;
+                return {};
+            }
+            on_pool_event(e, pe);
+            return {};
+        }
+        if (etl::PoolSnap ps; etl::decode(e, ps) != DecodeStatus::not_this) {
+            if (etl::decode(e, ps) != DecodeStatus::ok) {
+                ++malformed_;
+                return {};
+            }
+            for (const auto& s : ps.entries) {
+                PoolSnapRow r;
+                r.at_end = ps.is_end;
+                r.session_id = ps.session_id;
+                r.tag = etl::pool_tag_string(s.tag);
+                r.paged_allocs = s.paged_allocs;
+                r.paged_frees = s.paged_frees;
+                r.paged_used = s.paged_used;
+                r.nonpaged_allocs = s.nonpaged_allocs;
+                r.nonpaged_frees = s.nonpaged_frees;
+                r.nonpaged_used = s.nonpaged_used;
+                BP_TRY_STATUS(sink_.on_pool_snap(r));
+            }
+            return {};
+        }
+        if (etl::BigPoolSnap bs; etl::decode(e, bs) != DecodeStatus::not_this) {
+            if (etl::decode(e, bs) != DecodeStatus::ok) {
+                ++malformed_;
+                return {};
+            }
+            if (bs.is_end) return {};
+            // Big allocations that existed before the trace: "allocated outside" rows whose frees
+            // will now find them (kernel-events.md §3.4 step 6).
+            for (const auto& b : bs.entries) {
+                const OpenKey key{b.address, bs.session_id};
+                if (open_.count(key)) continue;
+                const std::uint32_t slot = new_slot();
+                PoolAllocation& row = slots_[slot].row;
+                row.tag = b.tag;
+                row.pool_type = (b.nonpaged ? 0u : etl::kPoolTypePaged) | etl::kPoolTypeBigPool |
+                                (bs.session_id != etl::kNoSession ? etl::kPoolTypeSession : 0u);
+                row.size = b.size;
+                row.address = b.address;
+                row.session_id = bs.session_id;
+                row.alloc_known = false;
+                open_[key] = slot;
+                track_big(row, true);
+            }
+        }
+        return {};
+    }
+
+    void on_pool_event(const EventRecord& e, const etl::PoolEvent& pe) {
+        const OpenKey key{pe.address, pe.is_session ? pe.session_id : kNoSession};
+        const std::uint32_t tid = e.thread_id;
+        if (pe.is_alloc) {
+            if (auto it = open_.find(key); it != open_.end()) {
+                close_slot(it->second, e.timestamp, true);  // its free was lost
+                open_.erase(it);
+            }
+            const std::uint32_t slot = new_slot();
+            PoolAllocation& row = slots_[slot].row;
+            row.tag = pe.tag;
+            row.pool_type = pe.pool_type;
+            row.size = pe.size;
+            row.address = pe.address;
+            row.session_id = pe.is_session ? pe.session_id : kNoSession;
+            row.alloc_known = true;
+            row.alloc_time = e.timestamp;
+            row.process_id = e.process_id;
+            row.thread_id = tid;
+            open_[key] = slot;
+            track_big(row, true);
+            waits_.push_back({e.timestamp, tid, slot, slots_[slot].serial, false});
+            return;
+        }
+        std::uint32_t slot;
+        if (auto it = open_.find(key); it != open_.end()) {
+            slot = it->second;
+            open_.erase(it);
+        } else {
+            // A free without an allocation: the memory was allocated before the trace (or the
+            // allocation was lost). The free carries the full ETW_POOL_EVENT, so the row is complete.
+            slot = new_slot();
+            PoolAllocation& row = slots_[slot].row;
+            row.tag = pe.tag;
+            row.pool_type = pe.pool_type;
+            row.size = pe.size;
+            row.address = pe.address;
+            row.session_id = pe.is_session ? pe.session_id : kNoSession;
+            row.alloc_known = false;
+        }
+        close_slot(slot, e.timestamp, false);
+        waits_.push_back({e.timestamp, tid, slot, slots_[slot].serial, true});
+    }
+
+    // ---- stacks ------------------------------------------------------------------------------------
+    struct Wait {
+        std::int64_t ts;
+        std::uint32_t tid;
+        std::uint32_t slot;
+        std::uint64_t serial;
+        bool is_free;
+    };
+
+    Status on_stack_group(const EventRecord& e) {
+        if (etl::StackWalk sw; etl::decode(e, sw) != DecodeStatus::not_this) {
+            if (etl::decode(e, sw) != DecodeStatus::ok) {
+                ++malformed_;
+                return {};
+            }
+            return attach(sw.event_timestamp, sw.thread_id, sw.frames, 0);
+        }
+        if (etl::StackKeyReference ref; etl::decode(e, ref) != DecodeStatus::not_this) {
+            if (etl::decode(e, ref) != DecodeStatus::ok) {
+                ++malformed_;
+                return {};
+            }
+            auto [it, inserted] = key_stacks_.try_emplace(ref.key, 0);
+            if (inserted) {
+                it->second = new_stack_id({});
+                unresolved_[it->second] = true;
+            }
+            return attach(ref.event_timestamp, ref.thread_id, {}, it->second);
+        }
+        if (etl::StackKeyDefinition def; etl::decode(e, def) != DecodeStatus::not_this) {
+            if (etl::decode(e, def) != DecodeStatus::ok) {
+                ++malformed_;
+                return {};
+            }
+            auto it = key_stacks_.find(def.key);
+            if (it == key_stacks_.end() || !unresolved_.count(it->second)) return {};
+            stack_frames_[it->second - 1] = def.frames;
+            unresolved_.erase(it->second);
+            attribute(it->second);
+            return emit_stack(it->second);
+        }
+        return {};
+    }
+
+    std::uint32_t new_stack_id(std::vector<std::uint64_t> frames) {
+        stack_frames_.push_back(std::move(frames));
+        stack_module_.push_back({0, "Unknown", Attribution::none});
+        return static_cast<std::uint32_t>(stack_frames_.size());
+    }
+
+    Result<std::uint32_t> intern(const std::vector<std::uint64_t>& frames) {
+        auto it = stack_ids_.find(frames);
+        if (it != stack_ids_.end()) return it->second;
+        const std::uint32_t id = new_stack_id(frames);
+        stack_ids_.emplace(frames, id);
+        attribute(id);
+        BP_TRY_STATUS(emit_stack(id));
+        return id;
+    }
+
+    void attribute(std::uint32_t id) {
+        bool saw_kernel = false;
+        auto& m = stack_module_[id - 1];
+        for (std::uint64_t f : stack_frames_[id - 1]) {
+            const Image* img = images_.find(f);
+            if (!img) continue;
+            if (images_.is_kernel(img)) {
+                saw_kernel = true;
+                continue;
+            }
+            m = {img->id, img->name, Attribution::stack};
+            return;
+        }
+        if (saw_kernel) {
+            const Image* k = images_.by_id(images_.kernel_id());
+            m = {k->id, k->name, Attribution::kernel_only};
+        } else {
+            m = {0, "Unknown", Attribution::none};
+        }
+    }
+
+    Status emit_stack(std::uint32_t id) {
+        Stack s;
+        s.id = id;
+        s.frames = stack_frames_[id - 1];
+        s.module_image_id = stack_module_[id - 1].image_id;
+        s.module = stack_module_[id - 1].name;
+        s.attribution = stack_module_[id - 1].attribution;
+        return sink_.on_stack(s);
+    }
+
+    // Finds the pool event this stack belongs to: same timestamp, same thread (or an event without a
+    // thread id), most recent first.
+    Status attach(std::int64_t ts, std::uint32_t tid, const std::vector<std::uint64_t>& frames, std::uint32_t key_id) {
+        auto lo = std::lower_bound(waits_.begin(), waits_.end(), ts, [](const Wait& w, std::int64_t t) { return w.ts < t; });
+        Wait* best = nullptr;
+        for (auto it = lo; it != waits_.end() && it->ts == ts; ++it) {
+            if (it->tid == tid) best = &*it;
+            else if (!best && it->tid == etl::kNoId) best = &*it;
+        }
+        if (!best) return {};
+        Slot& slot = slots_[best->slot];
+        if (!slot.live || slot.serial != best->serial) return {};
+        std::uint32_t& target = best->is_free ? slot.row.free_stack_id : slot.row.alloc_stack_id;
+        if (key_id != 0) {
+            if (target == 0) target = key_id;
+            return {};
+        }
+        std::vector<std::uint64_t> all;
+        if (target != 0 && !unresolved_.count(target)) {  // a second half: kernel frames first, then user
+            all = stack_frames_[target - 1];
+            all.insert(all.end(), frames.begin(), frames.end());
+        } else {
+            all = frames;
+        }
+        BP_TRY(target, intern(all));
+        return {};
+    }
+
+    // ---- emission ------------------------------------------------------------------------------------
+    void set_module(PoolAllocation& row) {
+        if (row.alloc_stack_id != 0 && !unresolved_.count(row.alloc_stack_id)) {
+            const auto& m = stack_module_[row.alloc_stack_id - 1];
+            row.module = m.name;
+            row.attribution = m.attribution;
+            return;
+        }
+        if (opt_.pooltags) {
+            std::string binary = opt_.pooltags->lookup(etl::pool_tag_string(row.tag));
+            if (!binary.empty()) {
+                row.module = binary;
+                row.attribution = Attribution::pooltag;
+                return;
+            }
+        }
+        row.module = "Unknown";
+        row.attribution = Attribution::none;
+    }
+
+    Status emit_row(PoolAllocation& row) {
+        if (row.alloc_stack_id != 0 && unresolved_.count(row.alloc_stack_id)) {
+            deferred_.push_back(row);  // its stack key is defined later (rundown at the end)
+            return {};
+        }
+        set_module(row);
+        return sink_.on_pool_allocation(row);
+    }
+
+    // Emits closed rows whose stack horizon has passed (all of them when `all`); drops old waits.
+    Status expire(bool all) {
+        while (!closed_.empty() && (all || closed_.front().ready < now_)) {
+            const std::uint32_t slot = closed_.front().slot;
+            closed_.pop_front();
+            BP_TRY_STATUS(emit_row(slots_[slot].row));
+            slots_[slot].live = false;
+            free_slots_.push_back(slot);
+        }
+        while (!waits_.empty() && (all || waits_.front().ts + horizon_ < now_)) waits_.pop_front();
+        return {};
+    }
+
+    // ---- resident set --------------------------------------------------------------------------------
+    struct PageKey {
+        std::uint32_t snapshot;
+        std::uint8_t use;
+        std::uint8_t list;
+        bool image;
+        std::uint64_t object;  // file object, pid, or big-pool tag
+        bool operator<(const PageKey& o) const {
+            return std::tie(snapshot, use, list, image, object) < std::tie(o.snapshot, o.use, o.list, o.image, o.object);
+        }
+    };
+
+    void on_page(const EventRecord& e) {
+        etl::PageEvent pg;
+        if (etl::decode(e, pg) != DecodeStatus::ok) {
+            ++malformed_;
+            return;
+        }
+        PageKey k{snapshot_, static_cast<std::uint8_t>(pg.use()), static_cast<std::uint8_t>(pg.list()), false, 0};
+        switch (pg.use()) {
+            case 0:  // ProcessPrivate: PID in the u1 overlay
+                k.object = pg.key();
+                break;
+            case 1:  // File: u2 is the FileObject; bit 0 = image section
+            case 8:  // MetaFile
+                k.object = pg.u2 & ~std::uint64_t{3};
+                k.image = (pg.u2 & 1) != 0;
+                break;
+            case 4:
+            case 5: {  // pool pages: tagged when a live big-pool allocation covers the page
+                auto it = big_live_.upper_bound(pg.u2 | 0xFFF);
+                if (it != big_live_.begin()) {
+                    --it;
+                    if (pg.u2 < it->first + it->second.first && pg.u2 + 4096 > it->first) k.object = 0x100000000ULL | it->second.second;
+                }
+                break;
+            }
+            default: break;
+        }
+        ++pages_[k];
+    }
+
+    Status on_meminfo(const EventRecord& e) {
+        etl::MemInfo mi;
+        if (etl::decode(e, mi) != DecodeStatus::ok) {
+            ++malformed_;
+            return {};
+        }
+        ++snapshot_;  // the kernel logs MemInfo right before walking the pages
+        MemInfoSample s;
+        s.time = clock_.to_filetime(e.timestamp);
+        s.zero = mi.zero;
+        s.free = mi.free;
+        s.modified = mi.modified;
+        for (auto v : mi.standby_by_priority) s.standby += v;
+        s.paged_pool_commit = mi.paged_pool_commit;
+        s.nonpaged_pool = mi.nonpaged_pool;
+        s.commit = mi.commit;
+        return sink_.on_meminfo(s);
+    }
+
+    std::pair<std::string, std::string> category_of(const PageKey& k) const {
+        auto file_name = [&] {
+            auto it = file_names_.find(k.object);
+            return it == file_names_.end() ? std::string() : it->second;
+        };
+        switch (k.use) {
+            case 0: {
+                auto it = process_names_.find(static_cast<std::uint32_t>(k.object));
+                return {"ProcessPrivate", it != process_names_.end() ? it->second : "pid " + std::to_string(k.object)};
+            }
+            case 1: {
+                const std::string path = file_name();
+                const std::string l = lower(path);
+                if (k.image) return {ends_with(l, ".sys") ? "Driver" : "Image", path};
+                if (ends_with(l, ".sys")) return {"DriverFile", path};
+                if (is_registry_hive(l)) return {"RegistryFile", path};
+                if (ends_with(l, ".pf")) return {"Prefetcher", path};
+                return {"MapFile", path};
+            }
+            case 2: return {"PFMappedSection", ""};
+            case 3: return {"PageTable", ""};
+            case 4:
+            case 5: {
+                const std::string desc = k.object ? "BigPool " + etl::pool_tag_string(static_cast<std::uint32_t>(k.object)) : "OtherPool";
+                return {k.use == 4 ? "PagedPool" : "NonPagedPool", desc};
+            }
+            case 6: return {"SystemPage", "SystemPTE:Page"};
+            case 7: return {"SessionPrivate", ""};
+            case 8: return {"MetaFile", file_name()};
+            case 9: return {"AWEPage", ""};
+            case 10: return {"DriverLockedSystemPage", ""};
+            case 11: return {"KernelStack", "KernelStack:Page"};
+            case 12: return {"WsMetaData", ""};
+            case 13: return {"LargePage", ""};
+            default: return {"Unknown", ""};
+        }
+    }
+
+    // ---- finish ------------------------------------------------------------------------------------
+    Result<TraceInfo> finish() {
+        // Rows still open: never freed inside the trace ("freed outside").
+        std::vector<std::uint32_t> still_open;
+        still_open.reserve(open_.size());
+        for (const auto& [key, slot] : open_) still_open.push_back(slot);
+        std::sort(still_open.begin(), still_open.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return slots_[a].serial < slots_[b].serial;
+        });
+        for (std::uint32_t slot : still_open) BP_TRY_STATUS(emit_row(slots_[slot].row));
+        open_.clear();
+        // Rows whose stack keys were defined late (or never): resolved now.
+        for (auto& row : deferred_) {
+            if (row.alloc_stack_id != 0 && unresolved_.count(row.alloc_stack_id)) row.alloc_stack_id = 0;
+            if (row.free_stack_id != 0 && unresolved_.count(row.free_stack_id)) row.free_stack_id = 0;
+            set_module(row);
+            BP_TRY_STATUS(sink_.on_pool_allocation(row));
+        }
+        // Resident set rows, aggregated by (snapshot, category, path, list).
+        std::map<std::tuple<std::uint32_t, std::string, std::string, std::string>, std::uint64_t> rows;
+        for (const auto& [k, pages] : pages_) {
+            auto [category, path] = category_of(k);
+            rows[{k.snapshot, category, path, etl::page_list_name(k.list)}] += pages;
+        }
+        for (const auto& [k, pages] : rows) {
+            ResidentRow r;
+            r.snapshot = std::get<0>(k);
+            r.category = std::get<1>(k);
+            r.path = std::get<2>(k);
+            r.list = std::get<3>(k);
+            r.pages = pages;
+            BP_TRY_STATUS(sink_.on_resident(r));
+        }
+        // Images, with the PDB identity merged in by KernelTraceControl.
+        for (const Image& img : images_.images()) {
+            Image out = img;
+            if (auto it = pdb_by_base_.find(img.base); it != pdb_by_base_.end()) {
+                out.pdb_guid = it->second.pdb_guid;
+                out.pdb_age = it->second.age;
+                out.pdb_name = it->second.pdb_file_name;
+            }
+            BP_TRY_STATUS(sink_.on_image(out));
+        }
+
+        const etl::LogfileHeader& h = file_.header();
+        TraceInfo info;
+        info.path = file_.path();
+        info.sha256 = opt_.sha256;
+        info.bytes = file_.file_size();
+        info.os_version = std::to_string(h.os_major) + "." + std::to_string(h.os_minor);
+        info.os_build = h.build;
+        info.pointer_size = h.pointer_size;
+        info.processors = h.processors;
+        info.start_time = static_cast<std::int64_t>(h.start_time);
+        info.end_time = clock_.to_filetime(std::max(last_ts_, clock_.start_raw()));
+        info.boot_time = static_cast<std::int64_t>(h.boot_time);
+        info.events = events_;
+        info.events_lost = h.events_lost;
+        info.buffers_lost = h.buffers_lost;
+        info.lost_flagged_buffers = read_stats_.buffers_events_lost + read_stats_.buffers_buffer_lost;
+        info.malformed_events = malformed_;
+        info.unknown_records = read_stats_.unknown_records;
+        const Window whole{clock_.start_raw(), std::max(last_ts_, clock_.start_raw()) + 1};
+        BP_TRY_STATUS(sink_.on_finish(info, whole));
+        return info;
+    }
+
+    struct ModuleOf {
+        std::uint32_t image_id;
+        std::string name;
+        Attribution attribution;
+    };
+    struct Closed {
+        std::uint32_t slot;
+        std::int64_t ready;
+    };
+
+    const etl::EtlFile& file_;
+    const AnalyzerOptions& opt_;
+    FootprintSink& sink_;
+    etl::TraceClock clock_;
+    std::int64_t horizon_ = 1;
+    std::int64_t now_ = 0;
+    std::int64_t last_ts_ = 0;
+    std::uint64_t events_ = 0;
+    std::uint64_t malformed_ = 0;
+    etl::ReadStats read_stats_;
+
+    ImageMap images_;
+    std::unordered_map<std::uint64_t, etl::DbgIdRsds> pdb_by_base_;
+    std::unordered_map<std::uint32_t, std::string> process_names_;
+    std::unordered_map<std::uint64_t, std::string> file_names_;
+
+    std::vector<Slot> slots_;
+    std::vector<std::uint32_t> free_slots_;
+    std::uint64_t serial_ = 0;
+    std::unordered_map<OpenKey, std::uint32_t, OpenKeyHash> open_;
+    std::deque<Closed> closed_;
+    std::deque<Wait> waits_;
+    std::vector<PoolAllocation> deferred_;
+    std::map<std::uint64_t, std::pair<std::uint64_t, std::uint32_t>> big_live_;  // address → (size, tag)
+
+    std::unordered_map<std::vector<std::uint64_t>, std::uint32_t, FramesHash> stack_ids_;
+    std::vector<std::vector<std::uint64_t>> stack_frames_;
+    std::vector<ModuleOf> stack_module_;
+    std::unordered_map<std::uint64_t, std::uint32_t> key_stacks_;
+    std::unordered_map<std::uint32_t, bool> unresolved_;
+
+    std::uint32_t snapshot_ = 0;
+    std::map<PageKey, std::uint64_t> pages_;
+};
+
+}  // namespace
+
+Result<TraceInfo> analyze_trace(const etl::EtlFile& file, const AnalyzerOptions& options, FootprintSink& sink) {
+    Analyzer analyzer(file, options, sink);
+    return analyzer.run();
+}
+
+}  // namespace bp::footprint

@@ -1,0 +1,276 @@
+// Golden scenarios with hand-computed answers for every pool and resident-set rule, end to end:
+// scenario → the project's trace writer → .etl file → reader → analyzer. The expected numbers below
+// come from the scenario text and the rules of kernel-events.md §3–§4, not from the implementation.
+#include "bootprint/footprint/analyzer.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "bootprint/etl/etl_file.hpp"
+#include "bootprint/etl/event_decoders.hpp"
+#include "bootprint/footprint/memory_sink.hpp"
+#include "bootprint/writer/boot_trace.hpp"
+#include "support/process.hpp"
+
+using namespace bp;
+using footprint::PoolLifetimeType;
+
+namespace {
+
+// Paged pool tag 'Abcd' from ACPI.sys, a re-used address, session keys, big pool, a kernel-only stack,
+// an allocation without stack (pooltag fallback). Times in seconds after the trace start.
+const char* kPoolScenario = R"json({
+  "name": "golden-pool", "duration_s": 10, "processors": 2, "pool_snapshots": false, "resident_set": false,
+  "drivers": [{"name": "ACPI.sys", "size": "0x20000"}, {"name": "dxg.sys", "size": "0x20000"}],
+  "events": [
+    {"t": 1.0, "kind": "alloc", "tag": "Abcd", "size": 100, "address": "0xFFFF8A0000100000", "pool_type": 1,
+     "stack": ["ntoskrnl.exe+0x1000", "ACPI.sys+0x1010", "ntoskrnl.exe+0x5000"]},
+    {"t": 2.0, "kind": "free",  "tag": "Abcd", "size": 100, "address": "0xFFFF8A0000100000", "pool_type": 1,
+     "stack": ["ntoskrnl.exe+0x1800", "ACPI.sys+0x6060"]},
+    {"t": 3.0, "kind": "alloc", "tag": "Abcd", "size": 200, "address": "0xFFFF8A0000200000", "pool_type": 1,
+     "stack": ["ntoskrnl.exe+0x1000", "ACPI.sys+0x1010"]},
+    {"t": 4.0, "kind": "free",  "tag": "Abcd", "size": 50, "address": "0xFFFF8A0000300000", "pool_type": 1,
+     "stack": ["ntoskrnl.exe+0x1800", "ACPI.sys+0x6060"]},
+    {"t": 5.0, "kind": "alloc", "tag": "Reus", "size": 64, "address": "0xFFFF9B0000400000", "pool_type": "0x200",
+     "stack": ["ntoskrnl.exe+0x1000", "ACPI.sys+0x2020"]},
+    {"t": 6.0, "kind": "alloc", "tag": "Reus", "size": 64, "address": "0xFFFF9B0000400000", "pool_type": "0x200",
+     "stack": ["ntoskrnl.exe+0x1000", "ACPI.sys+0x2020"]},
+    {"t": 1.5, "kind": "alloc", "tag": "Sess", "size": 300, "address": "0xFFFF980000500000", "pool_type": 1, "session": 1,
+     "stack": ["ntoskrnl.exe+0x1000", "dxg.sys+0x100"]},
+    {"t": 1.7, "kind": "free",  "tag": "Sess", "size": 300, "address": "0xFFFF980000500000", "pool_type": 1, "session": 2,
+     "stack": ["ntoskrnl.exe+0x1800", "dxg.sys+0x200"]},
+    {"t": 2.5, "kind": "alloc", "tag": "BigP", "size": 8192, "address": "0xFFFF9D0000600000", "pool_type": "0x200",
+     "stack": ["ntoskrnl.exe+0x1000", "ACPI.sys+0x3030"]},
+    {"t": 3.5, "kind": "alloc", "tag": "Kern", "size": 32, "address": "0xFFFF9B0000700000", "pool_type": "0x200",
+     "stack": ["ntoskrnl.exe+0x1000", "ntoskrnl.exe+0x2000"]},
+    {"t": 4.5, "kind": "alloc", "tag": "Ptag", "size": 48, "address": "0xFFFF9B0000800000", "pool_type": "0x200"}
+  ]
+})json";
+
+struct Analysed {
+    footprint::MemorySink sink;
+    footprint::TraceInfo info;
+    std::int64_t freq = 10'000'000;
+    std::int64_t start = 0;
+    footprint::Window window(double from_s, double to_s) const {
+        return {start + static_cast<std::int64_t>(from_s * freq), start + static_cast<std::int64_t>(to_s * freq)};
+    }
+};
+
+Analysed analyse(const char* scenario_json, unsigned pointer_size, bool compress, const footprint::PoolTagMap* tags) {
+    test::TempDir dir;
+    auto scenario = writer::parse_scenario(scenario_json, "golden");
+    REQUIRE(scenario);
+    writer::BootTraceOptions opt;
+    opt.pointer_size = pointer_size;
+    opt.compress = compress;
+    const std::string path = dir.file("golden.etl");
+    auto written = writer::write_boot_trace(*scenario, path, opt);
+    INFO((written ? "" : written.error().describe()));
+    REQUIRE(written);
+    auto file = etl::EtlFile::open(path);
+    REQUIRE(file);
+    Analysed a;
+    footprint::AnalyzerOptions aopt;
+    aopt.pooltags = tags;
+    auto info = footprint::analyze_trace(*file, aopt, a.sink);
+    INFO((info ? "" : info.error().describe()));
+    REQUIRE(info);
+    a.info = *info;
+    a.start = file->clock().start_raw();
+    a.freq = static_cast<std::int64_t>(file->header().perf_freq);
+    return a;
+}
+
+const footprint::PoolSummaryRow* find(const std::vector<footprint::PoolSummaryRow>& rows, const std::string& tag,
+                                      const std::string& module, PoolLifetimeType type) {
+    for (const auto& r : rows) {
+        if (r.tag == tag && r.module == module && r.type == type) return &r;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("pool lifetimes, types and module attribution over the whole trace", "[footprint][golden]") {
+    auto tags = footprint::PoolTagMap::parse("Ptag - ptagdrv.sys - a driver known only from pooltag.txt\n");
+    REQUIRE(tags);
+    for (unsigned ptr : {8u, 4u}) {
+        if (ptr == 4) continue;  // addresses of this scenario are 64-bit; the 32-bit variant is below
+        for (bool compress : {false, true}) {
+            DYNAMIC_SECTION("pointer size " << ptr << (compress ? ", compressed" : "")) {
+                const Analysed a = analyse(kPoolScenario, ptr, compress, &*tags);
+                const auto rows = a.sink.pool_table();
+                CHECK(a.sink.pool.size() == 10);  // 11 events; the alloc and free at 1 s and 2 s are one row
+
+                // 'Abcd': allocated at 1 s, freed at 2 s → AIFI (transient, no impact).
+                auto* r = find(rows, "Abcd", "ACPI.sys", PoolLifetimeType::aifi);
+                REQUIRE(r);
+                CHECK(r->paged);
+                CHECK(r->count == 1);
+                CHECK(r->size == 100);
+                CHECK(r->impacting_size == 0);
+                // Allocated at 3 s, never freed → AIFO: +200.
+                r = find(rows, "Abcd", "ACPI.sys", PoolLifetimeType::aifo);
+                REQUIRE(r);
+                CHECK(r->impacting_size == 200);
+                CHECK(r->peak_outstanding == 200);
+                // A free without allocation → allocated outside, freed inside: −50, no allocation stack.
+                r = find(rows, "Abcd", "Unknown", PoolLifetimeType::aofi);
+                REQUIRE(r);
+                CHECK(r->size == 50);
+                CHECK(r->impacting_size == -50);
+                CHECK(r->peak_outstanding == 50);  // outstanding from the start until its free
+
+                // Re-used address: the first row is closed by the second allocation (lost free).
+                r = find(rows, "Reus", "ACPI.sys", PoolLifetimeType::aifi);
+                REQUIRE(r);
+                CHECK(!r->paged);
+                CHECK(r->count == 1);
+                r = find(rows, "Reus", "ACPI.sys", PoolLifetimeType::aifo);
+                REQUIRE(r);
+                CHECK(r->impacting_size == 64);
+                CHECK(r->peak_outstanding == 64);  // never both at once
+                int implicit = 0;
+                for (const auto& row : a.sink.pool) implicit += row.implicitly_freed;
+                CHECK(implicit == 1);
+
+                // Session keys: a free in session 2 does not close session 1's allocation.
+                r = find(rows, "Sess", "dxg.sys", PoolLifetimeType::aifo);
+                REQUIRE(r);
+                CHECK(r->impacting_size == 300);
+                r = find(rows, "Sess", "Unknown", PoolLifetimeType::aofi);
+                REQUIRE(r);
+                CHECK(r->impacting_size == -300);
+
+                // Big pool: > 0xFE0 bytes.
+                r = find(rows, "BigP", "ACPI.sys", PoolLifetimeType::aifo);
+                REQUIRE(r);
+                CHECK(r->size == 8192);
+                // All frames in the kernel image → the kernel image.
+                r = find(rows, "Kern", "ntoskrnl.exe", PoolLifetimeType::aifo);
+                REQUIRE(r);
+                // No stack → pooltag.txt.
+                r = find(rows, "Ptag", "ptagdrv.sys", PoolLifetimeType::aifo);
+                REQUIRE(r);
+
+                // Sorted by impacting size: BigP (8192) first.
+                CHECK(rows.front().tag == "BigP");
+                CHECK(rows.front().impacting_size == 8192);
+
+                // Attribution sources recorded per row.
+                for (const auto& row : a.sink.pool) {
+                    const std::string tag = etl::pool_tag_string(row.tag);
+                    if (tag == "Kern") CHECK(row.attribution == footprint::Attribution::kernel_only);
+                    if (tag == "Ptag") CHECK(row.attribution == footprint::Attribution::pooltag);
+                    if (tag == "BigP") {
+                        CHECK(row.attribution == footprint::Attribution::stack);
+                        CHECK(etl::pool_is_big(row.pool_type));
+                        CHECK(etl::pool_is_nx(row.pool_type));
+                    }
+                    if (tag == "Sess" && row.alloc_known) CHECK(row.session_id == 1);
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("pool types against a window: edges of [from, to)", "[footprint][golden]") {
+    const Analysed a = analyse(kPoolScenario, 8, false, nullptr);
+    const auto w = a.window(2.0, 5.0);
+    const auto rows = a.sink.pool_table(&w);
+    // Abcd 1 s → 2 s: allocated before the window, freed at its start (F >= S) → AOFI.
+    auto* r = find(rows, "Abcd", "ACPI.sys", PoolLifetimeType::aofi);
+    REQUIRE(r);
+    CHECK(r->size == 100);
+    CHECK(r->impacting_size == -100);
+    // Abcd 3 s → never: AIFO.
+    CHECK(find(rows, "Abcd", "ACPI.sys", PoolLifetimeType::aifo));
+    // Reus 5 s → 6 s: allocated exactly at E (A > E is false → inside), freed after → AIFO.
+    r = find(rows, "Reus", "ACPI.sys", PoolLifetimeType::aifo);
+    REQUIRE(r);
+    CHECK(r->count == 1);
+    // Reus 6 s → never: allocated after the window → AOFO (persistent, no impact).
+    r = find(rows, "Reus", "ACPI.sys", PoolLifetimeType::aofo);
+    REQUIRE(r);
+    CHECK(r->impacting_size == 0);
+    // Sess in session 1, allocated at 1.5 s, never freed → allocated outside, freed outside → AOFO.
+    CHECK(find(rows, "Sess", "dxg.sys", PoolLifetimeType::aofo));
+    // Ptag (no pooltag map given) → Unknown, 4.5 s inside.
+    CHECK(find(rows, "Ptag", "Unknown", PoolLifetimeType::aifo));
+}
+
+TEST_CASE("32-bit traces give the same lifetimes", "[footprint][golden]") {
+    const char* scenario = R"json({
+      "name": "golden-32", "duration_s": 4, "pointer_size": 4, "resident_set": false, "pool_snapshots": false,
+      "drivers": [{"name": "ACPI.sys", "size": "0x20000"}],
+      "events": [
+        {"t": 1.0, "kind": "alloc", "tag": "Abcd", "size": 100, "address": "0xE1000100", "pool_type": 1,
+         "stack": ["ntoskrnl.exe+0x1000", "ACPI.sys+0x10"]},
+        {"t": 2.0, "kind": "free", "tag": "Abcd", "size": 100, "address": "0xE1000100", "pool_type": 1},
+        {"t": 3.0, "kind": "alloc", "tag": "Abcd", "size": 40, "address": "0xE1000200", "pool_type": 1,
+         "stack": ["ntoskrnl.exe+0x1000", "ACPI.sys+0x10"]}
+      ]})json";
+    const Analysed a = analyse(scenario, 4, false, nullptr);
+    const auto rows = a.sink.pool_table();
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].type == PoolLifetimeType::aifo);
+    CHECK(rows[0].impacting_size == 40);
+    CHECK(rows[0].module == "ACPI.sys");
+    CHECK(rows[1].type == PoolLifetimeType::aifi);
+    CHECK(a.info.pointer_size == 4);
+}
+
+TEST_CASE("resident set: categories, paths, lists and big-pool tags", "[footprint][golden]") {
+    const char* scenario = R"json({
+      "name": "golden-resident", "duration_s": 3, "pool_snapshots": false,
+      "drivers": [{"name": "ACPI.sys", "size": "0x20000", "code_pages": 10, "standby_pages": 3, "data_pages": 2}],
+      "events": [
+        {"t": 1.0, "kind": "alloc", "tag": "BigP", "size": 8192, "address": "0xFFFF9D0000600000", "pool_type": "0x200"}
+      ],
+      "pages": [
+        {"use": "PagedPool", "list": "Active", "va": "0xFFFF8A0000000000", "count": 5},
+        {"use": "NonPagedPool", "list": "Active", "va": "0xFFFF9D0000600000", "count": 2},
+        {"use": "File", "list": "Standby", "file": "\\Device\\HarddiskVolume3\\Windows\\System32\\config\\SYSTEM", "count": 4},
+        {"use": "File", "list": "Modified", "file": "\\Device\\HarddiskVolume3\\data.bin", "count": 6},
+        {"use": "ProcessPrivate", "list": "Active", "pid": 340, "count": 7},
+        {"use": "KernelStack", "list": "Active", "count": 2}
+      ]})json";
+    const Analysed a = analyse(scenario, 8, false, nullptr);
+    auto pages = [&](const std::string& cat, const std::string& path, const std::string& list) -> std::uint64_t {
+        for (const auto& r : a.sink.resident) {
+            if (r.category == cat && r.path == path && r.list == list) return r.pages;
+        }
+        return 0;
+    };
+    const std::string acpi = "\\Device\\HarddiskVolume3\\Windows\\System32\\drivers\\ACPI.sys";
+    CHECK(pages("Driver", acpi, "Active") == 10);  // the driver's code: what the exercise reads
+    CHECK(pages("Driver", acpi, "Standby") == 3);
+    CHECK(pages("DriverFile", acpi, "Active") == 2);
+    CHECK(pages("PagedPool", "OtherPool", "Active") == 5);
+    CHECK(pages("NonPagedPool", "BigPool BigP", "Active") == 2);
+    CHECK(pages("RegistryFile", "\\Device\\HarddiskVolume3\\Windows\\System32\\config\\SYSTEM", "Standby") == 4);
+    CHECK(pages("MapFile", "\\Device\\HarddiskVolume3\\data.bin", "Modified") == 6);
+    CHECK(pages("ProcessPrivate", "smss.exe", "Active") == 7);
+    CHECK(pages("KernelStack", "KernelStack:Page", "Active") == 2);
+    std::uint64_t total = 0;
+    for (const auto& r : a.sink.resident) total += r.pages;
+    CHECK(total == 10 + 3 + 2 + 5 + 2 + 4 + 6 + 7 + 2);
+    for (const auto& r : a.sink.resident) CHECK(r.bytes() == r.pages * 4096);
+    CHECK(a.sink.meminfo.size() == 1);
+}
+
+TEST_CASE("generated boots vary with the boot number but are reproducible", "[footprint][writer]") {
+    auto scenario = writer::parse_scenario(writer::default_scenario_json(), "default");
+    REQUIRE(scenario);
+    test::TempDir dir;
+    auto count_allocs = [&](std::uint64_t boot) {
+        writer::BootTraceOptions opt;
+        opt.boot = boot;
+        auto s = writer::write_boot_trace(*scenario, dir.file("b" + std::to_string(boot) + ".etl"), opt);
+        REQUIRE(s);
+        return s->allocations;
+    };
+    const auto b1 = count_allocs(1);
+    CHECK(count_allocs(1) == b1);
+    CHECK(count_allocs(2) != b1);
+}
