@@ -1,6 +1,6 @@
 // Fuzz target: the whole reader over arbitrary bytes — container index, logfile header, XPRESS
-// buffers, every header kind, the time-ordered merge, stats and every typed decoder. Any input must
-// give a result or an error; never a crash, a sanitizer report or a hang.
+// buffers, every header kind, the time-ordered merge, stats, every typed decoder and the footprint
+// analysis. Any input must give a result or an error; never a crash, a sanitizer report or a hang.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -8,6 +8,8 @@
 #include "bootprint/etl/etl_file.hpp"
 #include "bootprint/etl/event_decoders.hpp"
 #include "bootprint/etl/trace_stats.hpp"
+#include "bootprint/footprint/analyzer.hpp"
+#include "bootprint/footprint/memory_sink.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::vector<std::byte> bytes(reinterpret_cast<const std::byte*>(data), reinterpret_cast<const std::byte*>(data) + size);
@@ -24,6 +26,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             bp::etl::ExtendedStack stack;
             (void)bp::etl::extended_stack((*next)->extended, stack);
         }
+        // The footprint analysis (pool lifetimes, stacks, resident set) over the same bytes.
+        bp::footprint::MemorySink sink;
+        (void)bp::footprint::analyze_trace(*file, {}, sink);
+        (void)sink.pool_table();
     }
     return 0;
 }

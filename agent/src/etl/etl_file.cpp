@@ -180,50 +180,26 @@ Result<std::span<const std::byte>> EtlFile::load_events(std::size_t index, std::
 
 // ---- file-order walk -------------------------------------------------------------------------------
 
-Status for_each_event(const EtlFile& file, const std::function<void(const EventRecord&)>& fn, ReadStats* stats) {
-    ReadStats local;
-    ReadStats& st = stats ? *stats : local;
-    std::vector<std::byte> storage;
-    EventRecord rec;
-    for (std::size_t i = 0; i < file.buffers().size(); ++i) {
-        const BufferInfo& bi = file.buffers()[i];
-        if (bi.header.flags & kBufferFlagEventsLost) ++st.buffers_events_lost;
-        if (bi.header.flags & kBufferFlagBufferLost) ++st.buffers_buffer_lost;
-        auto loaded = file.load_events(i, storage);
-        if (!loaded) {
-            if (!file.options().lenient || loaded.error().code == Errc::io ||
-                loaded.error().code == Errc::unsupported) {
-                return std::move(loaded).error();
-            }
-            ++st.malformed_buffers;
-            st.skipped_bytes += bi.header.buffer_size;
-            continue;
-        }
-        const std::span<const std::byte> events = *loaded;
-        rec.buffer_offset = bi.file_offset;
-        rec.cpu = bi.header.processor;
-        rec.buffer_compressed = bi.header.compressed();
-        rec.timestamp = 0;
-        std::size_t pos = 0;
-        while (pos < events.size()) {
-            auto step = decode_record(events, pos, rec);
-            if (!step) {
-                if (!file.options().lenient) return std::move(step).error().with_path(file.path());
-                ++st.malformed_buffers;
-                st.skipped_bytes += events.size() - pos;
-                break;
-            }
-            if (*step == 0) break;
-            if (rec.family == EventFamily::unknown) {
-                ++st.unknown_records;
-                st.skipped_bytes += rec.size;
-            }
-            ++st.events;
-            fn(rec);
-            pos += *step;
-        }
+namespace detail {
+Result<std::span<const std::byte>> walk_load(const EtlFile& file, std::size_t index, std::vector<std::byte>& storage,
+                                             ReadStats& st, bool& skip) {
+    const BufferInfo& bi = file.buffers()[index];
+    if (bi.header.flags & kBufferFlagEventsLost) ++st.buffers_events_lost;
+    if (bi.header.flags & kBufferFlagBufferLost) ++st.buffers_buffer_lost;
+    auto loaded = file.load_events(index, storage);
+    if (!loaded && file.options().lenient && loaded.error().code != Errc::io &&
+        loaded.error().code != Errc::unsupported) {
+        ++st.malformed_buffers;
+        st.skipped_bytes += bi.header.buffer_size;
+        skip = true;
+        return std::span<const std::byte>();
     }
-    return {};
+    return loaded;
+}
+}  // namespace detail
+
+Status for_each_event(const EtlFile& file, const std::function<void(const EventRecord&)>& fn, ReadStats* stats) {
+    return walk_events(file, fn, stats);
 }
 
 // ---- time-ordered merge ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include "bootprint/etl/record.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 
@@ -42,7 +43,8 @@ bool decode_kernel(const std::byte* p, std::size_t size, EventRecord& r, std::si
     r.opcode = static_cast<std::uint8_t>(r.hook_id & 0xFF);
     r.header_flags = version_word & (kPerfInfoPebsFlag | kPerfInfoPmcMask);
     r.family = EventFamily::kernel;
-    std::size_t fixed = header_fixed_size(r.kind);
+    const std::size_t fixed = (r.kind == HeaderKind::perfinfo32 || r.kind == HeaderKind::perfinfo64) ? 0x10
+                              : (r.kind == HeaderKind::compact32 || r.kind == HeaderKind::compact64) ? 0x18 : 0x20;
     if (r.kind == HeaderKind::perfinfo32 || r.kind == HeaderKind::perfinfo64) {
         if (size < 0x10) return false;
         r.timestamp = load_le<std::int64_t>(p + 0x08);  // SystemTime
@@ -74,6 +76,8 @@ void decode_classic(const std::byte* p, EventRecord& r) {
     r.user_time = load_le<std::uint32_t>(p + 0x2C);     // UserTime
     r.id = r.opcode;
     r.family = EventFamily::classic;
+    r.instance_id = 0;
+    r.parent_instance_id = 0;
     if (r.kind == HeaderKind::instance32 || r.kind == HeaderKind::instance64) {
         r.instance_id = load_le<std::uint32_t>(p + 0x30);         // InstanceId
         r.parent_instance_id = load_le<std::uint32_t>(p + 0x34);  // ParentInstanceId
@@ -126,6 +130,9 @@ bool decode_message(const std::byte* p, std::size_t size, EventRecord& r, std::s
     r.id = load_le<std::uint16_t>(p + 0x04);           // MessageNumber
     r.header_flags = load_le<std::uint16_t>(p + 0x06); // OptionFlags
     r.family = EventFamily::message;
+    r.sequence = 0;
+    r.component_id = 0;
+    r.guid = Guid{};
     std::size_t pos = 8;
     auto need = [&](std::size_t n) { return size >= pos + n; };
     if (r.header_flags & kMessageSequence) {
@@ -159,6 +166,30 @@ bool decode_message(const std::byte* p, std::size_t size, EventRecord& r, std::s
     return true;
 }
 
+// Header kind, pointer size and fixed header size by the marker's top two bytes, computed once.
+struct KindInfo {
+    HeaderKind kind;
+    std::uint8_t pointer_size;
+    std::uint8_t fixed_size;
+};
+
+KindInfo make_kind_info(HeaderKind k) {
+    return {k, static_cast<std::uint8_t>(header_pointer_size(k)), static_cast<std::uint8_t>(header_fixed_size(k))};
+}
+
+const KindInfo& kind_info(std::uint32_t marker) {
+    // Trace headers (flags 0xC0) by their HeaderType byte; anything else through classify_marker.
+    static const auto by_type = [] {
+        std::array<KindInfo, 256> t{};
+        for (std::uint32_t type = 0; type < 256; ++type) t[type] = make_kind_info(classify_marker(0xC0000000u | (type << 16)));
+        return t;
+    }();
+    static const KindInfo message = make_kind_info(HeaderKind::message);
+    static const KindInfo unknown = make_kind_info(HeaderKind::unknown);
+    if ((marker & 0xC0000000u) == 0xC0000000u) return by_type[(marker >> 16) & 0xFF];
+    return classify_marker(marker) == HeaderKind::message ? message : unknown;
+}
+
 }  // namespace
 
 std::string EventRecord::location() const {
@@ -179,21 +210,33 @@ Result<std::size_t> decode_record(std::span<const std::byte> events, std::size_t
     const auto marker = load_le<std::uint32_t>(p);
     if (marker == 0xFFFFFFFF) return std::size_t{0};  // fill after the last event
 
-    // Reset per-record state while keeping the caller's buffer context.
-    const std::uint64_t buffer_offset = out.buffer_offset;
-    const std::uint16_t cpu = out.cpu;
-    const bool compressed = out.buffer_compressed;
+    // Reset the fields every family sets (a full reset of the record costs more than the decode);
+    // family-specific fields are documented as meaningful only for their family. The caller's
+    // buffer context (buffer_offset, cpu, buffer_compressed) is kept.
     const std::int64_t previous_ts = out.timestamp;
-    out = EventRecord{};
-    out.buffer_offset = buffer_offset;
-    out.cpu = cpu;
-    out.buffer_compressed = compressed;
     out.offset_in_buffer = static_cast<std::uint32_t>(kBufferHeaderSize + pos);
     out.marker = marker;
-    out.kind = classify_marker(marker);
-    out.pointer_size = header_pointer_size(out.kind);
+    const KindInfo& info = kind_info(marker);
+    out.kind = info.kind;
+    out.pointer_size = info.pointer_size;
+    out.has_timestamp = true;
+    out.thread_id = kNoId;
+    out.process_id = kNoId;
+    out.hook_id = 0;
+    out.id = 0;
+    out.version = 0;
+    out.opcode = 0;
+    out.level = 0;
+    out.channel = 0;
+    out.task = 0;
+    out.keyword = 0;
+    out.header_flags = 0;
+    out.event_property = 0;
+    out.kernel_time = 0;
+    out.user_time = 0;
+    out.extended = {};
 
-    const std::size_t fixed = header_fixed_size(out.kind);
+    const std::size_t fixed = info.fixed_size;
     if (out.kind == HeaderKind::unknown || out.kind == HeaderKind::error) {
         // A trace header (TRACE_HEADER_FLAG set) of a type we do not know: counted, never fatal. Its
         // size field is not at a known place, so the rest of the buffer is passed over, except for

@@ -1,5 +1,6 @@
 #include "bootprint/etl/trace_stats.hpp"
 
+#include <array>
 #include <limits>
 #include <unordered_map>
 #include <vector>
@@ -31,15 +32,18 @@ public:
                 key = pack(4, 0, e.marker >> 16, e.marker & 0xFFFF);
                 break;
         }
-        if (key == last_key_ && last_count_) {
-            ++*last_count_;
+        // A direct-mapped cache of recent keys in front of the map: traces interleave a handful of
+        // kinds (an event and its stack), so nearly every lookup hits here.
+        CacheSlot& slot = cache_[(key * 0x9E3779B97F4A7C15ULL) >> 58];  // top 6 bits: 64 slots
+        if (slot.count && slot.key == key) {
+            ++*slot.count;
             return;
         }
         auto [it, inserted] = counts_.try_emplace(key, 0);
         if (inserted) samples_.emplace(key, sample_of(e));
         ++it->second;
-        last_key_ = key;
-        last_count_ = &it->second;
+        slot.key = key;
+        slot.count = &it->second;
     }
 
     std::map<std::string, std::uint64_t> finish() const {
@@ -79,8 +83,12 @@ private:
     std::unordered_map<std::uint64_t, std::uint64_t> counts_;
     std::unordered_map<std::uint64_t, EventRecord> samples_;
     std::unordered_map<Guid, std::uint32_t> guids_;
-    std::uint64_t last_key_ = std::numeric_limits<std::uint64_t>::max();
-    std::uint64_t* last_count_ = nullptr;
+    struct CacheSlot {
+        std::uint64_t key = 0;
+        std::uint64_t* count = nullptr;  // points into counts_ (node-based: stable)
+    };
+    static constexpr std::size_t kCacheSize = 64;
+    std::array<CacheSlot, kCacheSize> cache_{};
     Guid last_guid_;
     std::uint32_t last_guid_index_ = 0;
     bool have_last_guid_ = false;
@@ -98,7 +106,7 @@ Result<TraceStats> compute_stats(const EtlFile& file) {
     KeyCounter counter;
     std::int64_t min_ts = std::numeric_limits<std::int64_t>::max();
     std::int64_t max_ts = std::numeric_limits<std::int64_t>::min();
-    auto status = for_each_event(
+    auto status = walk_events(
         file,
         [&](const EventRecord& e) {
             ++st.by_header[static_cast<std::size_t>(e.kind)];

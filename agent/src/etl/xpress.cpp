@@ -9,6 +9,7 @@
 #include "bootprint/etl/xpress.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <array>
 #include <cstring>
 #include <string>
@@ -40,13 +41,22 @@ Status xpress_decompress(std::span<const std::byte> in, std::size_t expected_siz
             ip += 4;
             flag_count = 32;
         }
-        --flag_count;
-        if ((flags & (1u << flag_count)) == 0) {
-            if (ip == n) break;  // trailing literal flags with no input: end of stream
-            if (op >= expected_size) return fail(ip, "output exceeds the expected " + std::to_string(expected_size) + " bytes");
-            dst[op++] = src[ip++];
+        if ((flags & (1u << (flag_count - 1))) == 0) {
+            // A run of literal flags: count them at once and copy the bytes with one memcpy.
+            const std::uint32_t pending = flag_count == 32 ? flags : (flags & ((1u << flag_count) - 1));
+            const int run = pending ? flag_count - (32 - std::countl_zero(pending)) : flag_count;
+            const std::size_t take = std::min<std::size_t>(static_cast<std::size_t>(run), n - ip);
+            if (take > expected_size - op) {
+                return fail(ip, "output exceeds the expected " + std::to_string(expected_size) + " bytes");
+            }
+            std::memcpy(dst + op, src + ip, take);
+            op += take;
+            ip += take;
+            flag_count -= run;
+            if (take < static_cast<std::size_t>(run)) break;  // literal flags with no input: end of stream
             continue;
         }
+        --flag_count;
         if (ip == n) break;  // a match flag with no input left marks the end
         if (n - ip < 2) return fail(ip, "match token cut short");
         const std::uint32_t token = load_le<std::uint16_t>(src + ip);
@@ -96,8 +106,13 @@ Status xpress_decompress(std::span<const std::byte> in, std::size_t expected_siz
         const std::byte* s = d - distance;
         if (distance >= length) {
             std::memcpy(d, s, length);
+        } else if (distance >= 8) {
+            // Overlapping, but every 8-byte chunk reads bytes written before it.
+            std::size_t i = 0;
+            for (; i + 8 <= length; i += 8) std::memcpy(d + i, s + i, 8);
+            for (; i < length; ++i) d[i] = s[i];
         } else {
-            for (std::size_t i = 0; i < length; ++i) d[i] = s[i];  // overlapping: byte by byte
+            for (std::size_t i = 0; i < length; ++i) d[i] = s[i];  // short period (runs): byte by byte
         }
         op += length;
     }

@@ -102,8 +102,55 @@ private:
 
 // Calls `fn(const EventRecord&)` for every record in file order (buffer by buffer), the logfile
 // header event included. The fastest walk; per-processor streams are not merged.
+template <class Fn>
+Status walk_events(const EtlFile& file, Fn&& fn, ReadStats* stats = nullptr);
 Status for_each_event(const EtlFile& file, const std::function<void(const EventRecord&)>& fn,
                       ReadStats* stats = nullptr);
+
+namespace detail {
+// Buffer-level bookkeeping of walk_events (flags, lenient skipping), out of line.
+Result<std::span<const std::byte>> walk_load(const EtlFile& file, std::size_t index, std::vector<std::byte>& storage,
+                                             ReadStats& st, bool& skip);
+}  // namespace detail
+
+template <class Fn>
+Status walk_events(const EtlFile& file, Fn&& fn, ReadStats* stats) {
+    ReadStats local;
+    ReadStats& st = stats ? *stats : local;
+    std::vector<std::byte> storage;
+    EventRecord rec;
+    for (std::size_t i = 0; i < file.buffers().size(); ++i) {
+        bool skip = false;
+        auto loaded = detail::walk_load(file, i, storage, st, skip);
+        if (!loaded) return std::move(loaded).error();
+        if (skip) continue;
+        const std::span<const std::byte> events = *loaded;
+        const BufferInfo& bi = file.buffers()[i];
+        rec.buffer_offset = bi.file_offset;
+        rec.cpu = bi.header.processor;
+        rec.buffer_compressed = bi.header.compressed();
+        rec.timestamp = 0;
+        std::size_t pos = 0;
+        while (pos < events.size()) {
+            auto step = decode_record(events, pos, rec);
+            if (!step) {
+                if (!file.options().lenient) return std::move(step).error().with_path(file.path());
+                ++st.malformed_buffers;
+                st.skipped_bytes += events.size() - pos;
+                break;
+            }
+            if (*step == 0) break;
+            if (rec.family == EventFamily::unknown) {
+                ++st.unknown_records;
+                st.skipped_bytes += rec.size;
+            }
+            ++st.events;
+            fn(static_cast<const EventRecord&>(rec));
+            pos += *step;
+        }
+    }
+    return {};
+}
 
 // Events in time order: a k-way merge of the per-processor buffer streams (each sorted by buffer
 // sequence number); ties keep file order. Memory: one buffer per processor.

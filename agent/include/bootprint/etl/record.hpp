@@ -36,7 +36,8 @@ struct EventRecord {
     std::uint32_t thread_id = kNoId;
     std::uint32_t process_id = kNoId;
 
-    // Identity.
+    // Identity. Fields marked with a family are meaningful only for records of that family (the
+    // decoder does not clear them for the others, to stay fast).
     std::uint16_t hook_id = 0;   // kernel: group << 8 | type
     Guid guid;                   // classic: event class; manifest: provider; message: component GUID
     std::uint16_t id = 0;        // manifest: event id; classic: Class.Type; message: message number
@@ -51,12 +52,12 @@ struct EventRecord {
     std::uint16_t event_property = 0;  // EVENT_HEADER EventProperty
     std::uint32_t kernel_time = 0;
     std::uint32_t user_time = 0;
-    Guid activity_id;
-    // Instance header extras.
+    Guid activity_id;            // manifest only
+    // Instance header extras (classic family; zero for plain classic headers).
     std::uint32_t instance_id = 0;
     std::uint32_t parent_instance_id = 0;
     Guid parent_guid;
-    // WPP extras.
+    // WPP extras (message family).
     std::uint32_t sequence = 0;
     std::uint32_t component_id = 0;
 
