@@ -124,10 +124,24 @@ Status xpress_decompress(std::span<const std::byte> in, std::size_t expected_siz
     return {};
 }
 
+namespace {
+// Length of the common prefix of a and b (at most max), 8 bytes at a time.
+std::size_t match_length(const std::byte* a, const std::byte* b, std::size_t max) {
+    std::size_t len = 0;
+    while (len + 8 <= max) {
+        const std::uint64_t diff = load_le<std::uint64_t>(a + len) ^ load_le<std::uint64_t>(b + len);
+        if (diff) return len + static_cast<std::size_t>(std::countr_zero(diff)) / 8;
+        len += 8;
+    }
+    while (len < max && a[len] == b[len]) ++len;
+    return len;
+}
+}  // namespace
+
 std::vector<std::byte> xpress_compress(std::span<const std::byte> in) {
     constexpr std::size_t kWindow = 8192;  // 13-bit offsets
     constexpr std::size_t kHashBits = 14;
-    constexpr std::size_t kMaxChain = 16;
+    constexpr std::size_t kMaxChain = 8;
     std::vector<std::byte> out;
     out.reserve(in.size() + in.size() / 8 + 16);
     std::vector<std::int64_t> head(std::size_t{1} << kHashBits, -1);
@@ -181,12 +195,11 @@ std::vector<std::byte> xpress_compress(std::span<const std::byte> in) {
                 const auto c = static_cast<std::size_t>(cand);
                 const std::size_t dist = i - c;
                 if (dist > kWindow) break;
-                std::size_t len = 0;
-                const std::size_t max_len = in.size() - i;
-                while (len < max_len && in[c + len] == in[i + len]) ++len;
+                const std::size_t len = match_length(in.data() + c, in.data() + i, in.size() - i);
                 if (len > best_len) {
                     best_len = len;
                     best_dist = dist;
+                    if (len >= 64) break;  // good enough: longer chains rarely pay
                 }
                 cand = prev[c];
             }
@@ -232,7 +245,9 @@ std::vector<std::byte> xpress_compress(std::span<const std::byte> in) {
             }
         }
         push_flag(true);
-        for (std::size_t k = 0; k < best_len; ++k) insert(i + k);
+        // Index the positions inside the match too, but not every byte of a very long one.
+        const std::size_t step = best_len > 32 ? 4 : 1;
+        for (std::size_t k = 0; k < best_len; k += step) insert(i + k);
         i += best_len;
     }
     // Terminate: the remaining flag bits are set (a "match" with no input left ends the stream).
