@@ -39,7 +39,7 @@ ProcessResult run_process(const std::vector<std::string>& argv) {
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     pid_t pid = 0;
-    const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+    const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) {
         r.err = "cannot start " + argv[0];
@@ -69,7 +69,7 @@ TempDir::TempDir() {
         auto candidate = base / ("bootprint-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
         std::error_code ec;
         if (std::filesystem::create_directory(candidate, ec)) {
-            path_ = candidate.string();
+            path_ = candidate;
             return;
         }
     }

@@ -1,6 +1,7 @@
 // Running a real program from a test: argv in, exit status and captured output back.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,8 @@ struct ProcessResult {
     std::string err;
 };
 
-// Runs argv[0] with the arguments (no shell), standard input from /dev/null.
+// Runs argv[0] (searched in PATH when it has no slash) with the arguments (no shell), standard input
+// from /dev/null.
 ProcessResult run_process(const std::vector<std::string>& argv);
 
 // The shared reference folder (../shared), or "" when absent.
@@ -26,11 +28,11 @@ public:
     ~TempDir();
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
+    const std::filesystem::path& path() const { return path_; }
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
 
 private:
-    std::string path_;
+    std::filesystem::path path_;
 };
 
 }  // namespace bp::test

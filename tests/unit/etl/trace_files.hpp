@@ -19,33 +19,12 @@
 
 #include "bootprint/etl/etl_file.hpp"
 #include "bootprint/etl/record.hpp"
+#include "support/process.hpp"
 
 namespace bp::test {
 
-// A fresh directory under the system temp dir, removed with everything in it on destruction.
-class TempDir {
-  public:
-    TempDir() {
-        static std::atomic<unsigned> counter{0};
-        const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-        path_ = std::filesystem::temp_directory_path() /
-                ("bootprint-test-" + std::to_string(stamp) + "-" + std::to_string(counter++) + "-" +
-                 std::to_string(std::random_device{}()));
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+// TempDir comes from tests/support/process.hpp.
+using bp::test::TempDir;
 
 inline std::vector<std::byte> read_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "support/process.hpp"
+
 #include <sys/wait.h>
 
 namespace bp::profiles::testing {
@@ -57,52 +59,11 @@ inline void write_file(const fs::path& path, const std::string& text) {
     out << text;
 }
 
-class TempDir {
-  public:
-    TempDir() {
-        std::random_device rd;
-        path_ = fs::temp_directory_path() / ("bootprint-profiles-" + std::to_string(rd()));
-        fs::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-  private:
-    fs::path path_;
-};
-
-struct ProcessResult {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
-
-inline std::string shell_quote(const std::string& arg) {
-    std::string q = "'";
-    for (char c : arg) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
+using bp::test::ProcessResult;
+using bp::test::TempDir;
 
 // Runs a command (no shell interpretation of the arguments) and captures stdout and stderr.
-inline ProcessResult run(const std::vector<std::string>& argv) {
-    TempDir tmp;
-    std::string command;
-    for (const std::string& a : argv) command += shell_quote(a) + " ";
-    const fs::path out = tmp.path() / "out";
-    const fs::path err = tmp.path() / "err";
-    command += ">" + shell_quote(out.string()) + " 2>" + shell_quote(err.string());
-    const int status = std::system(command.c_str());
-    ProcessResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = read_file(out);
-    r.err = read_file(err);
-    return r;
-}
+inline ProcessResult run(const std::vector<std::string>& argv) { return bp::test::run_process(argv); }
 
 inline bool have_xmllint() {
     return run({"sh", "-c", "command -v xmllint"}).exit_code == 0;
