@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <map>
 
 #include "bootprint/etl/xpress.hpp"
@@ -35,18 +36,31 @@ TraceClock::TraceClock(const LogfileHeader& h)
     } else {
         freq_ = h.perf_freq;
     }
-    if (freq_ == 0) freq_ = 10'000'000;
+    // A damaged header can announce any frequency; real clocks run between 1 MHz (QPC) and a few GHz
+    // (cycle counters). Outside (0, 1e11] the value is unusable: fall back to 10 MHz.
+    if (freq_ == 0 || freq_ > 100'000'000'000ULL) freq_ = 10'000'000;
 }
 
 std::int64_t TraceClock::to_filetime(std::int64_t raw) const {
     if (clock_type_ == kClockSystemTime) return raw;  // timestamps are FILETIME already
     // raw * 10^7 overflows 64 bits for QPC values above ~9.2e11, so split into whole seconds and the
-    // remainder (remainder * 10^7 fits for any frequency below 9.2e11 Hz).
-    const std::int64_t delta = raw - start_raw_;
+    // remainder (remainder * 10^7 fits for any frequency below 9.2e11 Hz). Timestamps of damaged
+    // files can be anything: the result saturates instead of overflowing.
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    std::int64_t delta = 0;
+    if (__builtin_sub_overflow(raw, start_raw_, &delta)) return raw > start_raw_ ? kMax : kMin;
     const auto freq = static_cast<std::int64_t>(freq_);
     const std::int64_t whole = delta / freq;
     const std::int64_t rest = delta % freq;
-    return start_filetime_ + whole * 10'000'000 + rest * 10'000'000 / freq;
+    std::int64_t ticks = 0;
+    std::int64_t out = 0;
+    if (__builtin_mul_overflow(whole, std::int64_t{10'000'000}, &ticks) ||
+        __builtin_add_overflow(ticks, rest * 10'000'000 / freq, &ticks) ||
+        __builtin_add_overflow(start_filetime_, ticks, &out)) {
+        return delta > 0 ? kMax : kMin;
+    }
+    return out;
 }
 
 double TraceClock::seconds_since_start(std::int64_t raw) const {
@@ -55,7 +69,10 @@ double TraceClock::seconds_since_start(std::int64_t raw) const {
 }
 
 std::int64_t TraceClock::ticks_from_seconds(double seconds) const {
-    return static_cast<std::int64_t>(seconds * static_cast<double>(freq_));
+    const double ticks = seconds * static_cast<double>(freq_);
+    if (!(ticks < 9.2e18)) return std::numeric_limits<std::int64_t>::max();  // also NaN
+    if (ticks < -9.2e18) return std::numeric_limits<std::int64_t>::min();
+    return static_cast<std::int64_t>(ticks);
 }
 
 // ---- EtlFile ---------------------------------------------------------------------------------------

@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <limits>
+
 #include "bootprint/etl/event_decoders.hpp"
+#include "bootprint/etl/trace_stats.hpp"
 #include "bootprint/writer/etl_writer.hpp"
 #include "bootprint/writer/kernel_payloads.hpp"
 #include "unit/etl/trace_files.hpp"
@@ -454,5 +457,44 @@ TEST_CASE("damaged containers fail with the offset, or are skipped and counted w
         CHECK(reader.stats().buffers_events_lost == 1);
         CHECK(reader.stats().buffers_buffer_lost == 1);
         CHECK(reader.stats().events == 2);
+    }
+}
+
+TEST_CASE("TraceClock saturates instead of overflowing on absurd timestamps", "[etl_file][clock]") {
+    bp::etl::LogfileHeader h;
+    h.clock_type = bp::etl::kClockQpc;
+    h.perf_freq = 10'000'000;
+    h.start_time = 133'000'000'000'000'000ULL;
+    h.start_timestamp = 20'000'000;
+    const bp::etl::TraceClock clock(h);
+    CHECK(clock.to_filetime(std::numeric_limits<std::int64_t>::max()) == std::numeric_limits<std::int64_t>::max());
+    CHECK(clock.to_filetime(std::numeric_limits<std::int64_t>::min()) == std::numeric_limits<std::int64_t>::min());
+    CHECK(clock.ticks_from_seconds(1e300) == std::numeric_limits<std::int64_t>::max());
+    h.perf_freq = 1;  // the fuzzer's header: a 1 Hz clock makes every tick 10^7 FILETIME units
+    const bp::etl::TraceClock slow(h);
+    CHECK(slow.to_filetime(h.start_timestamp + 3'795'743'327'767LL) == std::numeric_limits<std::int64_t>::max());
+    CHECK(slow.to_filetime(h.start_timestamp + 5) == static_cast<std::int64_t>(h.start_time) + 50'000'000);
+    h.perf_freq = ~0ULL;  // damaged: treated as 10 MHz
+    const bp::etl::TraceClock damaged(h);
+    CHECK(damaged.to_filetime(h.start_timestamp + 10'000'000) == static_cast<std::int64_t>(h.start_time) + 10'000'000);
+}
+
+// 2026-11-21, libFuzzer (fuzz_etl_reader, CI run on a clean clone), crash-2d91f2dc1aa73654cb88661f242aa629d1687fb3:
+// a mutated header gave QPC timestamps whose conversion to FILETIME overflowed int64 (UBSan: signed
+// integer overflow in TraceClock::to_filetime). The input must now be read without undefined behaviour
+// (this test runs under UBSan with -fno-sanitize-recover in CI).
+TEST_CASE("fuzz regression: etl_reader-crash-2d91f2dc (TraceClock overflow)", "[etl_file][fuzz-regression]") {
+    const std::string path = std::string(BOOTPRINT_SOURCE_DIR) + "/tests/fuzz/regressions/etl_reader-crash-2d91f2dc.etl";
+    for (bool lenient : {false, true}) {
+        auto file = bp::etl::EtlFile::open(path, {lenient});
+        if (!file) continue;
+        auto st = bp::etl::compute_stats(*file);
+        if (st) CHECK(st->events_total > 0);
+        bp::etl::TimeOrderedReader reader(*file);
+        for (;;) {
+            auto e = reader.next();
+            if (!e || !*e) break;
+            (void)file->clock().to_filetime((*e)->timestamp);
+        }
     }
 }
