@@ -14,6 +14,7 @@ for bin in "$build"/tests/fuzz/fuzz_*; do
   name=$(basename "$bin"); name=${name#fuzz_}
   work=$(mktemp -d)
   if [ -d "tests/fuzz/corpus/$name" ]; then cp -r "tests/fuzz/corpus/$name/." "$work/" 2>/dev/null || true; fi
+  for r in tests/fuzz/regressions/"$name"-*; do [ -f "$r" ] && cp "$r" "$work/"; done
   if [ "$name" = "etl_reader" ] && [ -d ../shared/etl ]; then
     find ../shared/etl -name '*.etl' -size -300k -exec cp {} "$work/" \;
   fi
