@@ -17,6 +17,7 @@ struct CliContext {
 
 void register_etl_commands(CLI::App& app, CliContext& ctx);
 void register_profile_commands(CLI::App& app, CliContext& ctx);
+void register_footprint_commands(CLI::App& app, CliContext& ctx);
 void register_trace_commands(CLI::App& app, CliContext& ctx);
 
 }  // namespace bp::cli

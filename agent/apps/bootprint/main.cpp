@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
     bp::cli::CliContext ctx;
     bp::cli::register_etl_commands(app, ctx);
     bp::cli::register_profile_commands(app, ctx);
+    bp::cli::register_footprint_commands(app, ctx);
     bp::cli::register_trace_commands(app, ctx);
     try {
         app.parse(argc, argv);

@@ -1,0 +1,78 @@
+// One trace going into the store: a FootprintSink that streams the analyzer's rows straight into
+// SQLite inside one transaction (prepared statements reused, nothing buffered per row), and at
+// on_finish() writes the per-trace summaries (WPA pool table for the whole-trace window, per-driver
+// resident code). commit() makes it visible; destroying it uncommitted, or any error, leaves nothing.
+//
+//   BP_TRY(auto ingest, store.begin_ingest(facts_for(file, digest, labels)));
+//   BP_TRY(footprint::TraceInfo info, footprint::analyze_trace(file, options, *ingest));
+//   BP_TRY_STATUS(ingest->commit());
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "bootprint/common/result.hpp"
+#include "bootprint/etl/etl_file.hpp"
+#include "bootprint/footprint/analyzer.hpp"
+#include "bootprint/footprint/model.hpp"
+
+namespace bp::store {
+
+namespace detail {
+struct StoreState;
+}
+
+// What is known about a trace before analysis: enough to detect a duplicate and to turn seconds
+// since the trace start into the raw clock ticks that pool rows carry.
+struct TraceFacts {
+    std::string path;
+    std::string sha256;  // 64 lower-case hex digits (sha256_file)
+    std::uint64_t bytes = 0;
+    std::int64_t clock_origin = 0;              // raw tick at the session start (seconds_since_start == 0)
+    std::int64_t clock_frequency = 10'000'000;  // raw ticks per second
+    footprint::Labels labels;
+};
+
+// The facts of an opened trace file.
+TraceFacts facts_for(const etl::EtlFile& file, std::string sha256, footprint::Labels labels = {});
+
+struct IngestCounts {
+    std::uint64_t images = 0;
+    std::uint64_t stacks = 0;
+    std::uint64_t pool_rows = 0;
+    std::uint64_t pool_snaps = 0;
+    std::uint64_t resident_rows = 0;
+    std::uint64_t meminfo_samples = 0;
+    std::uint64_t summary_rows = 0;  // pool_summary rows written at on_finish
+    std::uint64_t driver_rows = 0;   // driver_code rows written at on_finish
+};
+
+class Ingest final : public footprint::FootprintSink {
+  public:
+    ~Ingest() override;  // rolls back unless committed
+    Ingest(const Ingest&) = delete;
+    Ingest& operator=(const Ingest&) = delete;
+
+    Status on_image(const footprint::Image& image) override;
+    Status on_stack(const footprint::Stack& stack) override;
+    Status on_pool_allocation(const footprint::PoolAllocation& row) override;
+    Status on_pool_snap(const footprint::PoolSnapRow& row) override;
+    Status on_resident(const footprint::ResidentRow& row) override;
+    Status on_meminfo(const footprint::MemInfoSample& sample) override;
+    Status on_finish(const footprint::TraceInfo& info, const footprint::Window& whole_trace) override;
+
+    // Makes the trace visible. Only after on_finish(); once an error was returned, commit() returns it.
+    Status commit();
+
+    std::int64_t trace_id() const;
+    const IngestCounts& counts() const;
+
+  private:
+    friend class AgentStore;
+    struct Impl;
+    explicit Ingest(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bp::store

@@ -1,0 +1,469 @@
+// The store's FootprintSink: every row goes into SQLite as it arrives, inside the one transaction that
+// begin_ingest() opened. Hot path: a prepared statement per table, bound and stepped per row; names
+// (modules, pool tags) are interned once per distinct value.
+#include "bootprint/store/ingest.hpp"
+
+#include <limits>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "bootprint/etl/event_decoders.hpp"
+#include "store/sqlite.hpp"
+#include "store/store_state.hpp"
+
+namespace bp::store {
+
+using footprint::Attribution;
+
+// The attributions table of 001_initial.sql is seeded with these numbers.
+static_assert(static_cast<int>(Attribution::stack) == 0 && static_cast<int>(Attribution::kernel_only) == 1 &&
+              static_cast<int>(Attribution::pooltag) == 2 && static_cast<int>(Attribution::none) == 3);
+
+TraceFacts facts_for(const etl::EtlFile& file, std::string sha256, footprint::Labels labels) {
+    TraceFacts f;
+    f.path = file.path();
+    f.sha256 = std::move(sha256);
+    f.bytes = file.file_size();
+    const etl::TraceClock& clock = file.clock();
+    f.clock_frequency = clock.ticks_from_seconds(1.0);
+    // The tick at which seconds_since_start() is 0: start_raw() for QPC and cycle clocks, the start
+    // FILETIME for system-time clocks (whose ticks are FILETIMEs).
+    const std::int64_t r = clock.start_raw();
+    f.clock_origin = r - clock.ticks_from_seconds(clock.seconds_since_start(r));
+    if (f.clock_frequency <= 0) f.clock_frequency = 10'000'000;
+    f.labels = std::move(labels);
+    return f;
+}
+
+namespace {
+
+enum class Phase : std::uint8_t { open, finished, committed, failed };
+
+std::optional<std::int64_t> unless(std::uint32_t value, std::uint32_t none) {
+    if (value == none) return std::nullopt;
+    return static_cast<std::int64_t>(value);
+}
+
+}  // namespace
+
+struct Ingest::Impl {
+    std::shared_ptr<detail::StoreState> state;
+    sqlite::Database& db;
+    sqlite::Transaction tx;
+    std::int64_t trace_id = 0;
+    TraceFacts facts;
+    Phase phase = Phase::open;
+    std::optional<Error> failure;
+    IngestCounts counts;
+
+    sqlite::Statement insert_image;
+    sqlite::Statement insert_stack;
+    sqlite::Statement insert_pool;
+    sqlite::Statement insert_snap;
+    sqlite::Statement insert_resident;
+    sqlite::Statement insert_meminfo;
+    sqlite::Statement insert_module;
+    sqlite::Statement select_module;
+    sqlite::Statement insert_tag;
+
+    std::unordered_map<std::string, std::int64_t> module_ids;
+    std::unordered_set<std::uint32_t> tags_seen;
+    std::vector<std::byte> frame_bytes;
+
+    Impl(std::shared_ptr<detail::StoreState> s, sqlite::Transaction t, sqlite::Statement image,
+         sqlite::Statement stack, sqlite::Statement pool, sqlite::Statement snap, sqlite::Statement resident,
+         sqlite::Statement meminfo, sqlite::Statement module_insert, sqlite::Statement module_select,
+         sqlite::Statement tag)
+        : state(std::move(s)),
+          db(state->db),
+          tx(std::move(t)),
+          insert_image(std::move(image)),
+          insert_stack(std::move(stack)),
+          insert_pool(std::move(pool)),
+          insert_snap(std::move(snap)),
+          insert_resident(std::move(resident)),
+          insert_meminfo(std::move(meminfo)),
+          insert_module(std::move(module_insert)),
+          select_module(std::move(module_select)),
+          insert_tag(std::move(tag)) {}
+
+    // Every sink call goes through here: the first error ends the ingest (rolled back at once, so the
+    // write lock is released) and is returned again by every later call.
+    Status check_open() const {
+        if (phase == Phase::failed) return *failure;
+        if (phase != Phase::open) {
+            return make_error(Errc::internal, "footprint row after on_finish() or commit()")
+                .with_path(facts.path);
+        }
+        return {};
+    }
+    Status guard(Status s) {
+        if (!s) {
+            failure = s.error();
+            phase = Phase::failed;
+            tx.rollback();
+        }
+        return s;
+    }
+
+    Result<std::int64_t> module_id(const std::string& name) {
+        const std::string& key = name.empty() ? kUnknown : name;
+        if (auto it = module_ids.find(key); it != module_ids.end()) return it->second;
+        insert_module.bind(1, key);
+        BP_TRY_STATUS(insert_module.run());
+        select_module.bind(1, key);
+        BP_TRY(bool found, select_module.step());
+        const std::int64_t id = found ? select_module.column_int(0) : 0;
+        select_module.reset();
+        if (!found) return make_error(Errc::internal, "module '" + key + "' vanished after insert");
+        module_ids.emplace(key, id);
+        return id;
+    }
+
+    Status note_tag(std::uint32_t tag) {
+        if (!tags_seen.insert(tag).second) return {};
+        insert_tag.bind(1, tag);
+        insert_tag.bind(2, etl::pool_tag_string(tag));
+        return insert_tag.run();
+    }
+
+    Status write_image(const footprint::Image& m) {
+        sqlite::Statement& s = insert_image;
+        s.bind(1, trace_id);
+        s.bind(2, m.id);
+        s.bind(3, m.base);
+        s.bind(4, m.size);
+        s.bind(5, m.process_id);
+        s.bind(6, m.path);
+        s.bind(7, m.name);
+        s.bind(8, m.checksum);
+        s.bind(9, m.time_date_stamp);
+        s.bind(10, m.load_time ? std::optional<std::int64_t>(m.load_time) : std::nullopt);
+        s.bind(11, m.unload_time ? std::optional<std::int64_t>(m.unload_time) : std::nullopt);
+        s.bind(12, m.pdb_guid ? std::optional<std::string>(m.pdb_guid->to_string()) : std::nullopt);
+        s.bind(13, m.pdb_age);
+        s.bind(14, m.pdb_name);
+        BP_TRY_STATUS(s.run());
+        ++counts.images;
+        return {};
+    }
+
+    Status write_stack(const footprint::Stack& st) {
+        BP_TRY(std::int64_t module, module_id(st.module));
+        frame_bytes.resize(st.frames.size() * 8);
+        for (std::size_t i = 0; i < st.frames.size(); ++i) {
+            for (std::size_t k = 0; k < 8; ++k)
+                frame_bytes[8 * i + k] = static_cast<std::byte>(st.frames[i] >> (8 * k));
+        }
+        sqlite::Statement& s = insert_stack;
+        s.bind(1, trace_id);
+        s.bind(2, st.id);
+        s.bind(3, static_cast<std::int64_t>(st.frames.size()));
+        s.bind_blob(4, frame_bytes);
+        s.bind(5, unless(st.module_image_id, 0));
+        s.bind(6, module);
+        s.bind(7, static_cast<int>(st.attribution));
+        BP_TRY_STATUS(s.run());
+        ++counts.stacks;
+        return {};
+    }
+
+    Status write_pool(const footprint::PoolAllocation& r) {
+        BP_TRY(std::int64_t module, module_id(r.module));
+        BP_TRY_STATUS(note_tag(r.tag));
+        sqlite::Statement& s = insert_pool;
+        s.bind(1, trace_id);
+        s.bind(2, static_cast<std::int64_t>(counts.pool_rows + 1));
+        s.bind(3, r.tag);
+        s.bind(4, r.pool_type);
+        s.bind(5, r.size);
+        s.bind(6, r.address);
+        s.bind(7, unless(r.session_id, footprint::kNoSession));
+        s.bind(8, r.alloc_known ? std::optional<std::int64_t>(r.alloc_time) : std::nullopt);
+        s.bind(9, r.freed ? std::optional<std::int64_t>(r.free_time) : std::nullopt);
+        s.bind(10, r.implicitly_freed);
+        s.bind(11, unless(r.process_id, 0xFFFFFFFF));
+        s.bind(12, unless(r.thread_id, 0xFFFFFFFF));
+        s.bind(13, unless(r.alloc_stack_id, 0));
+        s.bind(14, unless(r.free_stack_id, 0));
+        s.bind(15, module);
+        s.bind(16, static_cast<int>(r.attribution));
+        BP_TRY_STATUS(s.run());
+        ++counts.pool_rows;
+        return {};
+    }
+
+    Status write_snap(const footprint::PoolSnapRow& r) {
+        sqlite::Statement& s = insert_snap;
+        s.bind(1, trace_id);
+        s.bind(2, static_cast<std::int64_t>(counts.pool_snaps + 1));
+        s.bind(3, r.at_end);
+        s.bind(4, unless(r.session_id, footprint::kNoSession));
+        s.bind(5, r.tag);
+        s.bind(6, r.paged_allocs);
+        s.bind(7, r.paged_frees);
+        s.bind(8, r.paged_used);
+        s.bind(9, r.nonpaged_allocs);
+        s.bind(10, r.nonpaged_frees);
+        s.bind(11, r.nonpaged_used);
+        BP_TRY_STATUS(s.run());
+        ++counts.pool_snaps;
+        return {};
+    }
+
+    Status write_resident(const footprint::ResidentRow& r) {
+        sqlite::Statement& s = insert_resident;
+        s.bind(1, trace_id);
+        s.bind(2, static_cast<std::int64_t>(counts.resident_rows + 1));
+        s.bind(3, r.snapshot);
+        s.bind(4, r.category);
+        s.bind(5, r.path);
+        s.bind(6, r.list);
+        s.bind(7, r.pages);
+        BP_TRY_STATUS(s.run());
+        ++counts.resident_rows;
+        return {};
+    }
+
+    Status write_meminfo(const footprint::MemInfoSample& m) {
+        sqlite::Statement& s = insert_meminfo;
+        s.bind(1, trace_id);
+        s.bind(2, static_cast<std::int64_t>(counts.meminfo_samples + 1));
+        s.bind(3, m.time);
+        s.bind(4, m.zero);
+        s.bind(5, m.free);
+        s.bind(6, m.modified);
+        s.bind(7, m.standby);
+        s.bind(8, m.paged_pool_commit);
+        s.bind(9, m.nonpaged_pool);
+        s.bind(10, m.commit);
+        BP_TRY_STATUS(s.run());
+        ++counts.meminfo_samples;
+        return {};
+    }
+
+    Status finish(const footprint::TraceInfo& info, const footprint::Window& whole) {
+        BP_TRY(
+            sqlite::Statement update,
+            db.prepare("UPDATE traces SET os_version = ?2, os_build = ?3, pointer_size = ?4, processors = ?5,"
+                       " start_time = ?6, end_time = ?7, boot_time = ?8, window_start = ?9, window_end = ?10,"
+                       " events = ?11, events_lost = ?12, buffers_lost = ?13, lost_flagged_buffers = ?14,"
+                       " malformed_events = ?15, unknown_records = ?16, pool_rows = ?17, resident_rows = ?18"
+                       " WHERE id = ?1"));
+        update.bind(1, trace_id);
+        update.bind(2, info.os_version);
+        update.bind(3, info.os_build);
+        update.bind(4, info.pointer_size);
+        update.bind(5, info.processors);
+        update.bind(6, info.start_time);
+        update.bind(7, info.end_time);
+        update.bind(8, info.boot_time);
+        update.bind(9, whole.start);
+        update.bind(10, whole.end);
+        update.bind(11, info.events);
+        update.bind(12, info.events_lost);
+        update.bind(13, info.buffers_lost);
+        update.bind(14, info.lost_flagged_buffers);
+        update.bind(15, info.malformed_events);
+        update.bind(16, info.unknown_records);
+        update.bind(17, counts.pool_rows);
+        update.bind(18, counts.resident_rows);
+        BP_TRY_STATUS(update.run());
+
+        // The whole-trace pool table, read back from the rows written above (same transaction).
+        BP_TRY(auto table, detail::summarize_pool_rows(db, trace_id, whole, std::nullopt));
+        BP_TRY(sqlite::Statement insert,
+               db.prepare("INSERT INTO pool_summary (trace_id, id, tag, module, paged, type, count, size,"
+                          " impacting_size, peak_outstanding, attribution)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+        std::int64_t id = 0;
+        for (const PoolTableRow& t : table) {
+            insert.bind(1, trace_id);
+            insert.bind(2, ++id);
+            insert.bind(3, t.row.tag);
+            insert.bind(4, t.row.module);
+            insert.bind(5, t.row.paged);
+            insert.bind(6, footprint::to_string(t.row.type));
+            insert.bind(7, t.row.count);
+            insert.bind(8, t.row.size);
+            insert.bind(9, t.row.impacting_size);
+            insert.bind(10, t.row.peak_outstanding);
+            insert.bind(11, t.attribution);
+            BP_TRY_STATUS(insert.run());
+        }
+        counts.summary_rows = table.size();
+
+        // Per-driver resident code of the last snapshot (kernel-events.md §4.3: category Driver).
+        BP_TRY(sqlite::Statement drivers,
+               db.prepare(
+                   "INSERT INTO driver_code (trace_id, path, snapshot, active_pages, total_pages)"
+                   " SELECT trace_id, path, snapshot, SUM(CASE WHEN list = 'Active' THEN pages ELSE 0 END),"
+                   " SUM(pages) FROM resident"
+                   " WHERE trace_id = ?1 AND category = 'Driver'"
+                   " AND snapshot = (SELECT MAX(snapshot) FROM resident WHERE trace_id = ?1)"
+                   " GROUP BY path"));
+        drivers.bind(1, trace_id);
+        BP_TRY_STATUS(drivers.run());
+        counts.driver_rows = static_cast<std::uint64_t>(db.changes());
+        return {};
+    }
+
+    static inline const std::string kUnknown = "Unknown";
+};
+
+Ingest::Ingest(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Ingest::~Ingest() {
+    if (!impl_) return;
+    impl_->tx.rollback();
+    impl_->state->ingest_active = false;
+}
+
+Status Ingest::on_image(const footprint::Image& image) {
+    BP_TRY_STATUS(impl_->check_open());
+    return impl_->guard(impl_->write_image(image));
+}
+
+Status Ingest::on_stack(const footprint::Stack& stack) {
+    BP_TRY_STATUS(impl_->check_open());
+    return impl_->guard(impl_->write_stack(stack));
+}
+
+Status Ingest::on_pool_allocation(const footprint::PoolAllocation& row) {
+    BP_TRY_STATUS(impl_->check_open());
+    return impl_->guard(impl_->write_pool(row));
+}
+
+Status Ingest::on_pool_snap(const footprint::PoolSnapRow& row) {
+    BP_TRY_STATUS(impl_->check_open());
+    return impl_->guard(impl_->write_snap(row));
+}
+
+Status Ingest::on_resident(const footprint::ResidentRow& row) {
+    BP_TRY_STATUS(impl_->check_open());
+    return impl_->guard(impl_->write_resident(row));
+}
+
+Status Ingest::on_meminfo(const footprint::MemInfoSample& sample) {
+    BP_TRY_STATUS(impl_->check_open());
+    return impl_->guard(impl_->write_meminfo(sample));
+}
+
+Status Ingest::on_finish(const footprint::TraceInfo& info, const footprint::Window& whole_trace) {
+    BP_TRY_STATUS(impl_->check_open());
+    BP_TRY_STATUS(impl_->guard(impl_->finish(info, whole_trace)));
+    impl_->phase = Phase::finished;
+    return {};
+}
+
+Status Ingest::commit() {
+    if (impl_->phase == Phase::failed) return *impl_->failure;
+    if (impl_->phase != Phase::finished) {
+        return make_error(Errc::internal, impl_->phase == Phase::committed
+                                              ? "ingest committed twice"
+                                              : "ingest committed before on_finish()")
+            .with_path(impl_->facts.path);
+    }
+    BP_TRY_STATUS(impl_->guard(impl_->tx.commit()));
+    impl_->phase = Phase::committed;
+    impl_->state->ingest_active = false;
+    return {};
+}
+
+std::int64_t Ingest::trace_id() const {
+    return impl_->trace_id;
+}
+
+const IngestCounts& Ingest::counts() const {
+    return impl_->counts;
+}
+
+// ---- AgentStore::begin_ingest lives here: it builds the Impl ---------------------------------------
+
+namespace {
+
+bool is_sha256_hex(const std::string& s) {
+    if (s.size() != 64) return false;
+    for (char c : s) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Ingest>> AgentStore::begin_ingest(const TraceFacts& facts) {
+    detail::StoreState& st = *state_;
+    if (!is_sha256_hex(facts.sha256)) {
+        return make_error(Errc::invalid_argument,
+                          "trace sha256 '" + facts.sha256 + "' is not 64 lower-case hex digits")
+            .with_path(facts.path);
+    }
+    if (st.ingest_active) {
+        return make_error(Errc::conflict, "another ingest is still open on this store")
+            .with_path(st.db.path());
+    }
+    BP_TRY(auto tx, sqlite::Transaction::begin(st.db));
+    // Checked inside the write transaction, so two processes cannot both insert the same trace.
+    BP_TRY(auto existing, find_trace(facts.sha256));
+    if (existing) {
+        return make_error(Errc::conflict, "already ingested as trace " + std::to_string(*existing))
+            .with_path(facts.path);
+    }
+    BP_TRY(sqlite::Statement insert_trace,
+           st.db.prepare("INSERT INTO traces (sha256, file, bytes, campaign, iteration, build, machine,"
+                         " clock_origin, clock_frequency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+    const footprint::Labels& l = facts.labels;
+    auto text_or_null = [](const std::string& s) {
+        return s.empty() ? std::nullopt : std::optional<std::string>(s);
+    };
+    insert_trace.bind(1, facts.sha256);
+    insert_trace.bind(2, facts.path);
+    insert_trace.bind(3, facts.bytes);
+    insert_trace.bind(4, text_or_null(l.campaign));
+    insert_trace.bind(5, l.iteration >= 0 ? std::optional<std::int64_t>(l.iteration) : std::nullopt);
+    insert_trace.bind(6, text_or_null(l.build));
+    insert_trace.bind(7, text_or_null(l.machine));
+    insert_trace.bind(8, facts.clock_origin);
+    insert_trace.bind(9, facts.clock_frequency);
+    BP_TRY_STATUS(insert_trace.run());
+    const std::int64_t trace_id = st.db.last_insert_rowid();
+
+    BP_TRY(auto image,
+           st.db.prepare("INSERT INTO images (trace_id, id, base, size, process_id, path, name, checksum,"
+                         " time_date_stamp, load_time, unload_time, pdb_guid, pdb_age, pdb_name)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"));
+    BP_TRY(auto stack,
+           st.db.prepare("INSERT INTO stacks (trace_id, id, depth, frames, module_image_id, module_id,"
+                         " attribution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    BP_TRY(auto pool,
+           st.db.prepare("INSERT INTO pool_allocations (trace_id, id, tag, pool_type, size, address,"
+                         " session_id, alloc_time, free_time, implicitly_freed, process_id, thread_id,"
+                         " alloc_stack_id, free_stack_id, module_id, attribution)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"));
+    BP_TRY(auto snap,
+           st.db.prepare("INSERT INTO pool_snaps (trace_id, id, at_end, session_id, tag, paged_allocs,"
+                         " paged_frees, paged_used, nonpaged_allocs, nonpaged_frees, nonpaged_used)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
+    BP_TRY(auto resident,
+           st.db.prepare("INSERT INTO resident (trace_id, id, snapshot, category, path, list, pages)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    BP_TRY(auto meminfo, st.db.prepare("INSERT INTO meminfo (trace_id, id, time, zero_pages, free_pages,"
+                                       " modified_pages, standby_pages, paged_pool_commit, nonpaged_pool,"
+                                       " commit_pages) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"));
+    BP_TRY(auto module_insert, st.db.prepare("INSERT OR IGNORE INTO modules (name) VALUES (?1)"));
+    BP_TRY(auto module_select, st.db.prepare("SELECT id FROM modules WHERE name = ?1"));
+    BP_TRY(auto tag, st.db.prepare("INSERT OR IGNORE INTO pool_tags (tag, name) VALUES (?1, ?2)"));
+
+    auto impl = std::make_unique<Ingest::Impl>(state_, std::move(tx), std::move(image), std::move(stack),
+                                               std::move(pool), std::move(snap), std::move(resident),
+                                               std::move(meminfo), std::move(module_insert),
+                                               std::move(module_select), std::move(tag));
+    impl->trace_id = trace_id;
+    impl->facts = facts;
+    st.ingest_active = true;
+    return std::unique_ptr<Ingest>(new Ingest(std::move(impl)));
+}
+
+}  // namespace bp::store
