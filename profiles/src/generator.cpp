@@ -46,14 +46,22 @@ Status check_buffers(const ProfileRequest& request) {
 
 std::string join_tags(const std::vector<std::string>& tags) {
     std::string out;
-    for (const std::string& t : tags) out += (out.empty() ? "" : " ") + quote_pool_tag(t);
+    for (const std::string& t : tags) {
+        if (!out.empty()) out += ' ';
+        out += quote_pool_tag(t);  // appended, not `literal + string`: GCC 12 -O3 warns falsely (-Wrestrict)
+    }
     return out;
 }
 
 std::string description(const ProfileRequest& request, const std::vector<std::string>& tags,
                         std::size_t group, std::size_t groups) {
     std::string d = "Bootprint boot trace: ";
-    d += tags.empty() ? "all pool tags" : "pool tags " + join_tags(tags);
+    if (tags.empty()) {
+        d += "all pool tags";
+    } else {
+        d += "pool tags ";
+        d += join_tags(tags);
+    }
     if (groups > 1) d += " (group " + std::to_string(group) + " of " + std::to_string(groups) + ")";
     if (request.resident_set) d += ", resident set";
     if (request.triage) d += ", first level triage";
