@@ -302,6 +302,13 @@ Result<const EventRecord*> TimeOrderedReader::next() {
         }
     } else if (pending_ != SIZE_MAX) {
         BP_TRY_STATUS(advance(pending_));
+        const Stream& s = streams_[pending_];
+        if (s.has_current) {
+            // Fast path: the same stream goes on while it is not later than every other stream (a
+            // buffer's events are in time order), which saves a heap pop and push per event.
+            const HeapItem mine{s.current.timestamp, s.current_buffer, s.current.offset_in_buffer, pending_};
+            if (heap_.empty() || !(mine > heap_.top())) return static_cast<const EventRecord*>(&s.current);
+        }
         push(pending_);
         pending_ = SIZE_MAX;
     }

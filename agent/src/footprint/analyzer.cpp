@@ -98,9 +98,10 @@ private:
     // ---- dispatch ----------------------------------------------------------------------------------
     Status handle(const EventRecord& e) {
         if (e.family == etl::EventFamily::classic) {
-            if (etl::DbgIdRsds d; etl::decode(e, d) != DecodeStatus::not_this) {
-                if (etl::decode(e, d) == DecodeStatus::ok) pdb_by_base_[d.image_base] = d; else ++malformed_;
-            }
+            etl::DbgIdRsds d;
+            const DecodeStatus st = etl::decode(e, d);
+            if (st == DecodeStatus::ok) pdb_by_base_[d.image_base] = d;
+            if (st == DecodeStatus::malformed) ++malformed_;
             return {};
         }
         if (e.family != etl::EventFamily::kernel) return {};
@@ -216,16 +217,17 @@ private:
     }
 
     Status on_pool_group(const EventRecord& e) {
-        if (etl::PoolEvent pe; etl::decode(e, pe) != DecodeStatus::not_this) {
-            if (etl::decode(e, pe) != DecodeStatus::ok) {
+        if (e.hook_id >= etl::hook::kPoolAlloc && e.hook_id <= etl::hook::kPoolFreeSession) {
+            if (etl::decode(e, pool_event_) != DecodeStatus::ok) {
                 ++malformed_;
                 return {};
             }
-            on_pool_event(e, pe);
+            on_pool_event(e, pool_event_);
             return {};
         }
-        if (etl::PoolSnap ps; etl::decode(e, ps) != DecodeStatus::not_this) {
-            if (etl::decode(e, ps) != DecodeStatus::ok) {
+        etl::PoolSnap ps;
+        if (const DecodeStatus snap_status = etl::decode(e, ps); snap_status != DecodeStatus::not_this) {
+            if (snap_status != DecodeStatus::ok) {
                 ++malformed_;
                 return {};
             }
@@ -244,8 +246,9 @@ private:
             }
             return {};
         }
-        if (etl::BigPoolSnap bs; etl::decode(e, bs) != DecodeStatus::not_this) {
-            if (etl::decode(e, bs) != DecodeStatus::ok) {
+        etl::BigPoolSnap bs;
+        if (const DecodeStatus big_status = etl::decode(e, bs); big_status != DecodeStatus::not_this) {
+            if (big_status != DecodeStatus::ok) {
                 ++malformed_;
                 return {};
             }
@@ -325,38 +328,44 @@ private:
     };
 
     Status on_stack_group(const EventRecord& e) {
-        if (etl::StackWalk sw; etl::decode(e, sw) != DecodeStatus::not_this) {
-            if (etl::decode(e, sw) != DecodeStatus::ok) {
-                ++malformed_;
+        switch (e.hook_id) {
+            case etl::hook::kStackWalk:
+                if (etl::decode(e, stack_walk_) != DecodeStatus::ok) {
+                    ++malformed_;
+                    return {};
+                }
+                return attach(stack_walk_.event_timestamp, stack_walk_.thread_id, stack_walk_.frames, 0);
+            case etl::hook::kStackKeyKernel:
+            case etl::hook::kStackKeyUser: {
+                etl::StackKeyReference ref;
+                if (etl::decode(e, ref) != DecodeStatus::ok) {
+                    ++malformed_;
+                    return {};
+                }
+                auto [it, inserted] = key_stacks_.try_emplace(ref.key, 0);
+                if (inserted) {
+                    it->second = new_stack_id({});
+                    unresolved_[it->second] = true;
+                }
+                return attach(ref.event_timestamp, ref.thread_id, {}, it->second);
+            }
+            case etl::hook::kStackKeyDelete:
+            case etl::hook::kStackKeyRundown: {
+                etl::StackKeyDefinition def;
+                if (etl::decode(e, def) != DecodeStatus::ok) {
+                    ++malformed_;
+                    return {};
+                }
+                auto it = key_stacks_.find(def.key);
+                if (it == key_stacks_.end() || !unresolved_.count(it->second)) return {};
+                stack_frames_[it->second - 1] = def.frames;
+                unresolved_.erase(it->second);
+                attribute(it->second);
+                return emit_stack(it->second);
+            }
+            default:
                 return {};
-            }
-            return attach(sw.event_timestamp, sw.thread_id, sw.frames, 0);
         }
-        if (etl::StackKeyReference ref; etl::decode(e, ref) != DecodeStatus::not_this) {
-            if (etl::decode(e, ref) != DecodeStatus::ok) {
-                ++malformed_;
-                return {};
-            }
-            auto [it, inserted] = key_stacks_.try_emplace(ref.key, 0);
-            if (inserted) {
-                it->second = new_stack_id({});
-                unresolved_[it->second] = true;
-            }
-            return attach(ref.event_timestamp, ref.thread_id, {}, it->second);
-        }
-        if (etl::StackKeyDefinition def; etl::decode(e, def) != DecodeStatus::not_this) {
-            if (etl::decode(e, def) != DecodeStatus::ok) {
-                ++malformed_;
-                return {};
-            }
-            auto it = key_stacks_.find(def.key);
-            if (it == key_stacks_.end() || !unresolved_.count(it->second)) return {};
-            stack_frames_[it->second - 1] = def.frames;
-            unresolved_.erase(it->second);
-            attribute(it->second);
-            return emit_stack(it->second);
-        }
-        return {};
     }
 
     std::uint32_t new_stack_id(std::vector<std::uint64_t> frames) {
@@ -409,11 +418,15 @@ private:
     // Finds the pool event this stack belongs to: same timestamp, same thread (or an event without a
     // thread id), most recent first.
     Status attach(std::int64_t ts, std::uint32_t tid, const std::vector<std::uint64_t>& frames, std::uint32_t key_id) {
-        auto lo = std::lower_bound(waits_.begin(), waits_.end(), ts, [](const Wait& w, std::int64_t t) { return w.ts < t; });
+        // The stack follows its event closely: scan the waits backwards from the newest.
         Wait* best = nullptr;
-        for (auto it = lo; it != waits_.end() && it->ts == ts; ++it) {
-            if (it->tid == tid) best = &*it;
-            else if (!best && it->tid == etl::kNoId) best = &*it;
+        for (auto it = waits_.rbegin(); it != waits_.rend() && it->ts >= ts; ++it) {
+            if (it->ts != ts) continue;
+            if (it->tid == tid) {
+                best = &*it;
+                break;
+            }
+            if (!best && it->tid == etl::kNoId) best = &*it;
         }
         if (!best) return {};
         Slot& slot = slots_[best->slot];
@@ -423,14 +436,13 @@ private:
             if (target == 0) target = key_id;
             return {};
         }
-        std::vector<std::uint64_t> all;
         if (target != 0 && !unresolved_.count(target)) {  // a second half: kernel frames first, then user
-            all = stack_frames_[target - 1];
+            std::vector<std::uint64_t> all = stack_frames_[target - 1];
             all.insert(all.end(), frames.begin(), frames.end());
-        } else {
-            all = frames;
+            BP_TRY(target, intern(all));
+            return {};
         }
-        BP_TRY(target, intern(all));
+        BP_TRY(target, intern(frames));
         return {};
     }
 
@@ -494,7 +506,8 @@ private:
             ++malformed_;
             return;
         }
-        PageKey k{snapshot_, static_cast<std::uint8_t>(pg.use()), static_cast<std::uint8_t>(pg.list()), false, 0};
+        PageKey k{std::max<std::uint32_t>(snapshot_, 1), static_cast<std::uint8_t>(pg.use()),
+                  static_cast<std::uint8_t>(pg.list()), false, 0};
         switch (pg.use()) {
             case 0:  // ProcessPrivate: PID in the u1 overlay
                 k.object = pg.key();
@@ -515,7 +528,13 @@ private:
             }
             default: break;
         }
+        if (snapshot_ == 0) {
+            snapshot_ = 1;  // pages without a MemInfo before them: the first snapshot
+            snapshot_start_ = e.timestamp;
+        }
+        k.snapshot = snapshot_;
         ++pages_[k];
+        pages_in_snapshot_ = true;
     }
 
     Status on_meminfo(const EventRecord& e) {
@@ -524,7 +543,14 @@ private:
             ++malformed_;
             return {};
         }
-        ++snapshot_;  // the kernel logs MemInfo right before walking the pages
+        // The kernel logs MemInfo right before walking the pages. A MemInfo starts a new snapshot only
+        // when pages were seen since the current one began at an earlier time (MemInfo and pages of
+        // one rundown share a timestamp and may interleave across processors).
+        if (snapshot_ == 0 || (pages_in_snapshot_ && e.timestamp > snapshot_start_)) {
+            ++snapshot_;
+            snapshot_start_ = e.timestamp;
+            pages_in_snapshot_ = false;
+        }
         MemInfoSample s;
         s.time = clock_.to_filetime(e.timestamp);
         s.zero = mi.zero;
@@ -668,7 +694,7 @@ private:
     std::unordered_map<std::uint32_t, std::string> process_names_;
     std::unordered_map<std::uint64_t, std::string> file_names_;
 
-    std::vector<Slot> slots_;
+    std::deque<Slot> slots_;  // a deque: growing never copies the live rows
     std::vector<std::uint32_t> free_slots_;
     std::uint64_t serial_ = 0;
     std::unordered_map<OpenKey, std::uint32_t, OpenKeyHash> open_;
@@ -683,7 +709,11 @@ private:
     std::unordered_map<std::uint64_t, std::uint32_t> key_stacks_;
     std::unordered_map<std::uint32_t, bool> unresolved_;
 
+    etl::PoolEvent pool_event_;   // reused decode targets: no allocation per event
+    etl::StackWalk stack_walk_;
     std::uint32_t snapshot_ = 0;
+    std::int64_t snapshot_start_ = 0;
+    bool pages_in_snapshot_ = false;
     std::map<PageKey, std::uint64_t> pages_;
 };
 

@@ -25,17 +25,27 @@ void PoolSummarizer::add(const PoolAllocation& row) {
     if (type == PoolLifetimeType::aifo) g.row.impacting_size += sz;
     if (type == PoolLifetimeType::aofi) g.row.impacting_size -= sz;
 
-    // Outstanding(t) = Σ size with A ≤ t < F over [S, E). Unknown A is before S; no free is after E.
-    const bool a_before = !row.alloc_known || row.alloc_time <= window_.start;
-    const bool f_after_start = !row.freed || row.free_time > window_.start;
-    if (a_before && f_after_start) {
-        g.outstanding_at_start += row.size;
-    } else if (!a_before && row.alloc_time < window_.end) {
-        g.deltas.emplace_back(row.alloc_time, sz);
-    }
-    if (row.freed && row.free_time > window_.start && row.free_time < window_.end &&
-        (a_before || row.alloc_time < window_.end)) {
-        g.deltas.emplace_back(row.free_time, -sz);
+    // Peak outstanding = max over [S, E) of Σ size with A ≤ t < F. For AIFO (allocated inside, still
+    // allocated at E), AOFI (allocated before S, so all outstanding at S) and AOFO rows the maximum is
+    // simply the group's total size; only AIFI rows (both ends inside) need a sweep.
+    // Each of those rows is outstanding at one common instant (AIFO: just before E; AOFI and AOFO: at
+    // S) unless its lifetime misses the window altogether.
+    switch (type) {
+        case PoolLifetimeType::aifi:
+            g.deltas.emplace_back(row.alloc_time, sz);
+            g.deltas.emplace_back(row.free_time, -sz);
+            break;
+        case PoolLifetimeType::aifo:
+            if (row.alloc_time < window_.end) g.outstanding_at_start += row.size;
+            break;
+        case PoolLifetimeType::aofi:
+            if (row.free_time > window_.start) g.outstanding_at_start += row.size;
+            break;
+        case PoolLifetimeType::aofo:
+            if ((!row.alloc_known || row.alloc_time <= window_.start) && (!row.freed || row.free_time > window_.start)) {
+                g.outstanding_at_start += row.size;
+            }
+            break;
     }
 }
 

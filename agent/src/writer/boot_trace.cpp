@@ -666,7 +666,8 @@ private:
         mi.paged_pool_commit = 30000;
         mi.nonpaged_pool = 12000;
         mi.commit = 500000;
-        BP_TRY_STATUS(kernel_event(0, etl::hook::kMemInfo, kMemoryVersion, ts, encode_mem_info(mi, ptr_), true));
+        // MemInfo is logged right before the page walk: one tick earlier than the pages.
+        BP_TRY_STATUS(kernel_event(0, etl::hook::kMemInfo, kMemoryVersion, ts - 1, encode_mem_info(mi, ptr_), true));
         // One page event per resident page.
         const Module& kernel = modules_.front();
         for (std::uint32_t i = 0; i < s_.kernel_code_pages; ++i) BP_TRY_STATUS(page(ts, 1, 6, i, kernel.file_object | 1));

@@ -24,7 +24,7 @@ private:
     struct Group {
         PoolSummaryRow row;
         std::vector<std::pair<std::int64_t, std::int64_t>> deltas;  // (time, ±size) for the peak sweep
-        std::uint64_t outstanding_at_start = 0;  // rows allocated before the window, still live at its start
+        std::uint64_t outstanding_at_start = 0;  // non-AIFI rows all outstanding at one instant: their peak
     };
     Window window_;
     std::map<std::tuple<std::string, std::string, bool, int>, Group> groups_;
