@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsqlite3-dev sqlite3
-  catch2 libcli11-dev libpugixml-dev
+  catch2 libcli11-dev libpugixml-dev libssl-dev
   clang libclang-rt-14-dev llvm        # libFuzzer, sanitizers for the fuzz targets
   libxml2-utils                        # xmllint: profiles are checked against WPR's XSD in tests
 )

@@ -12,6 +12,7 @@
 #include "bench_support.hpp"
 #include "bootprint/etl/etl_file.hpp"
 #include "bootprint/footprint/analyzer.hpp"
+#include "bootprint/footprint/threaded_sink.hpp"
 #include "bootprint/store/agent_store.hpp"
 #include "bootprint/store/sha256.hpp"
 #include "bootprint/writer/boot_trace.hpp"
@@ -66,7 +67,8 @@ std::pair<double, double> ingest(const std::string& path, const std::string& db)
         std::fprintf(stderr, "%s\n", in.error().describe().c_str());
         return {-1, 0};
     }
-    auto info = footprint::analyze_trace(*file, {}, **in);
+    footprint::ThreadedSink threaded(**in);  // as `bootprint ingest` does: analysis and SQLite overlap
+    auto info = footprint::analyze_trace(*file, {}, threaded);
     if (!info || !(*in)->commit()) {
         std::fprintf(stderr, "ingest failed\n");
         return {-1, 0};

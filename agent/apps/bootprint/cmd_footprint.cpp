@@ -20,6 +20,7 @@
 
 #include "bootprint/etl/etl_file.hpp"
 #include "bootprint/footprint/analyzer.hpp"
+#include "bootprint/footprint/threaded_sink.hpp"
 #include "bootprint/footprint/pooltag_map.hpp"
 #include "bootprint/store/agent_store.hpp"
 #include "bootprint/store/sha256.hpp"
@@ -281,7 +282,9 @@ Result<IngestOutcome> ingest_file(st::AgentStore& store, const std::string& path
     options.progress = [&](std::uint64_t done, std::uint64_t total) {
         bar.update(name + "  analyse", done, total);
     };
-    auto info = fp::analyze_trace(file, options, *ingest);
+    // Analysis on this thread, SQLite inserts on a second one.
+    fp::ThreadedSink threaded(*ingest);
+    auto info = fp::analyze_trace(file, options, threaded);
     bar.clear();
     if (!info) return std::move(info).error();
     BP_TRY_STATUS(ingest->commit());

@@ -1,0 +1,63 @@
+// ThreadedSink: runs another FootprintSink on a second thread, so that the analysis (reading,
+// decoding, lifetimes) and the sink's work (SQLite inserts) overlap. Rows travel in batches through a
+// bounded queue; memory stays bounded. The first error of the inner sink is returned by every later
+// call and by on_finish(), which also waits for the queue to drain.
+//
+//   bp::footprint::ThreadedSink threaded(*ingest);
+//   BP_TRY(auto info, bp::footprint::analyze_trace(file, options, threaded));
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "bootprint/footprint/analyzer.hpp"
+
+namespace bp::footprint {
+
+class ThreadedSink final : public FootprintSink {
+public:
+    explicit ThreadedSink(FootprintSink& inner, std::size_t batch_rows = 4096, std::size_t max_batches = 16);
+    ~ThreadedSink() override;
+    ThreadedSink(const ThreadedSink&) = delete;
+    ThreadedSink& operator=(const ThreadedSink&) = delete;
+
+    Status on_image(const Image& image) override { return put(image); }
+    Status on_stack(const Stack& stack) override { return put(stack); }
+    Status on_pool_allocation(const PoolAllocation& row) override { return put(row); }
+    Status on_pool_snap(const PoolSnapRow& row) override { return put(row); }
+    Status on_resident(const ResidentRow& row) override { return put(row); }
+    Status on_meminfo(const MemInfoSample& sample) override { return put(sample); }
+    Status on_finish(const TraceInfo& info, const Window& whole_trace) override;
+
+private:
+    using Item = std::variant<Image, Stack, PoolAllocation, PoolSnapRow, ResidentRow, MemInfoSample>;
+    template <class T>
+    Status put(const T& item) {
+        batch_.emplace_back(item);
+        if (batch_.size() >= batch_rows_) return flush();
+        return {};
+    }
+    Status flush();                // hands the current batch to the worker (waits when the queue is full)
+    void work();                   // the worker thread
+    Status deliver(Item& item);    // one item to the inner sink
+
+    FootprintSink& inner_;
+    const std::size_t batch_rows_;
+    const std::size_t max_batches_;
+    std::vector<Item> batch_;  // owned by the producer
+
+    std::mutex mutex_;  // guards everything below
+    std::condition_variable changed_;
+    std::deque<std::vector<Item>> queue_;
+    bool closing_ = false;
+    bool busy_ = false;
+    std::unique_ptr<Error> error_;
+    std::thread worker_;  // last: started after the members above exist
+};
+
+}  // namespace bp::footprint
