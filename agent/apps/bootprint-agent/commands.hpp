@@ -1,0 +1,44 @@
+// Command families of `bootprint-agent`. Thin: parsing, opening the host and the database, printing;
+// the work is in the campaign and host libraries.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "bootprint/campaign/campaign_db.hpp"
+#include "bootprint/common/result.hpp"
+#include "bootprint/host/sim_machine.hpp"
+#include "bootprint/store/agent_store.hpp"
+
+namespace bp::agent {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;   // the campaign failed / the command found a problem
+inline constexpr int kExitBadInput = 2;  // bad arguments or input
+inline constexpr int kExitError = 3;     // the environment failed (database, files): try again
+// `run` after requesting a reboot: host::sim::kRebootExitCode (10).
+
+struct AgentContext {
+    int exit_code = kExitOk;
+    std::string machine_dir;  // --machine, or $BOOTPRINT_SIM_MACHINE
+    std::string program;      // argv[0], resolved (to find bootprint-sim-wpr beside it)
+};
+
+// The opened agent: the simulated machine (the only host on Linux), the store and the campaign tables.
+struct Agent {
+    std::unique_ptr<host::sim::SimHost> sim;
+    store::AgentStore store;
+    campaign::CampaignDb db;
+};
+
+Result<Agent> open_agent(const AgentContext& ctx);
+int report_error(const Error& e);
+
+void register_campaign_commands(CLI::App& app, AgentContext& ctx);
+void register_run_command(CLI::App& app, AgentContext& ctx);
+void register_sim_lab_commands(CLI::App& app, AgentContext& ctx);
+
+}  // namespace bp::agent
