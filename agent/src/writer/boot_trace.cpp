@@ -192,6 +192,25 @@ Status check_scenario(const Scenario& s, const std::string& src) {
 
 }  // namespace
 
+bool pool_tag_passes(std::uint32_t tag, const std::vector<std::string>& filter) {
+    if (filter.empty()) return true;
+    char t[4];
+    for (int i = 0; i < 4; ++i) t[i] = static_cast<char>((tag >> (8 * i)) & 0xFF);
+    for (const std::string& pattern : filter) {
+        bool ok = true;
+        for (std::size_t i = 0; i < 4 && ok; ++i) {
+            if (i < pattern.size()) {
+                if (pattern[i] == '*') break;  // the rest matches
+                ok = pattern[i] == '?' || pattern[i] == t[i];
+            } else {
+                ok = t[i] == ' ' || t[i] == '\0';  // a short pattern: the tag is padded
+            }
+        }
+        if (ok) return true;
+    }
+    return false;
+}
+
 Result<Scenario> parse_scenario(std::string_view text, const std::string& source_name) {
     const json j = json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
@@ -411,6 +430,7 @@ private:
     }
 
     Status emit(const Pending& p) {
+        if (!pool_tag_passes(p.pe.tag, o_.pool_tag_filter)) return {};  // the logger's tag filter
         const std::uint16_t c = cpu();
         BP_TRY_STATUS(kernel_event(c, pool_hook(p.pe), kPoolVersion, p.ts, encode_pool_event(p.pe, ptr_), false, p.tid));
         if (!p.frames.empty()) {

@@ -4,6 +4,7 @@
 #include "bootprint/footprint/analyzer.hpp"
 
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "bootprint/etl/etl_file.hpp"
 #include "bootprint/etl/event_decoders.hpp"
@@ -273,4 +274,35 @@ TEST_CASE("generated boots vary with the boot number but are reproducible", "[fo
     const auto b1 = count_allocs(1);
     CHECK(count_allocs(1) == b1);
     CHECK(count_allocs(2) != b1);
+}
+
+TEST_CASE("the boot-trace writer applies a profile's pool tag filter like the kernel", "[footprint][writer]") {
+    auto tag = [](const char* t) {
+        std::uint32_t v = 0;
+        for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(static_cast<unsigned char>(t[i])) << (8 * i);
+        return v;
+    };
+    CHECK(writer::pool_tag_passes(tag("Irp "), {}));
+    CHECK(writer::pool_tag_passes(tag("Irp "), {"Irp"}));    // a short pattern: padded with spaces
+    CHECK(writer::pool_tag_passes(tag("Irp "), {"Irp "}));
+    CHECK_FALSE(writer::pool_tag_passes(tag("IrpX"), {"Irp"}));
+    CHECK(writer::pool_tag_passes(tag("NtfF"), {"Ntf*"}));
+    CHECK(writer::pool_tag_passes(tag("NtFs"), {"N?Fs"}));
+    CHECK_FALSE(writer::pool_tag_passes(tag("ntfs"), {"Ntf*"}));  // case-sensitive
+    CHECK(writer::pool_tag_passes(tag("Cnto"), {"Abcd", "Cnto"}));
+
+    // A trace written with a filter holds only the matching tags.
+    auto scenario = writer::parse_scenario(writer::default_scenario_json(), "default");
+    REQUIRE(scenario);
+    test::TempDir dir;
+    writer::BootTraceOptions opt;
+    opt.pool_tag_filter = {"Ntf*", "Irp"};
+    REQUIRE(writer::write_boot_trace(*scenario, dir.file("f.etl"), opt));
+    auto file = etl::EtlFile::open(dir.file("f.etl"));
+    REQUIRE(file);
+    footprint::MemorySink sink;
+    REQUIRE(footprint::analyze_trace(*file, {}, sink));
+    std::set<std::string> tags;
+    for (const auto& row : sink.pool) tags.insert(etl::pool_tag_string(row.tag));
+    CHECK(tags == std::set<std::string>{"Irp ", "NtfF", "Ntfx"});
 }

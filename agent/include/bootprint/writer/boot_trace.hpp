@@ -120,7 +120,14 @@ struct BootTraceOptions {
     std::optional<bool> compress;           // overrides the scenario
     std::optional<unsigned> pointer_size;   // overrides the scenario
     double scale = 1.0;                     // multiplies every pool family's count (benchmarks)
+    // The profile's PoolTags, as the kernel applies them to a logger: only pool events whose tag
+    // matches one pattern are written (empty: all). '?' matches one character, a final '*' the rest;
+    // a shorter pattern matches the tag padded with spaces ("Irp" matches 'Irp ').
+    std::vector<std::string> pool_tag_filter;
 };
+
+// Whether `tag` (four bytes, as logged) passes `filter` (see BootTraceOptions::pool_tag_filter).
+bool pool_tag_passes(std::uint32_t tag, const std::vector<std::string>& filter);
 
 struct BootTraceSummary {
     WriteSummary write;

@@ -12,6 +12,7 @@
 
 #include "bootprint/host/sim_machine.hpp"
 #include "bootprint/host/wpr_contract.hpp"
+#include "bootprint/profiles/inspector.hpp"
 #include "bootprint/writer/boot_trace.hpp"
 #include "host/sim/json_file.hpp"
 
@@ -124,6 +125,21 @@ int cancel_boot(const SimMachine& m, FileRegistry& registry) {
     return finish(0);
 }
 
+// The PoolTags of the profile armed with -addboot FILE!NAME (empty: no filter).
+Result<std::vector<std::string>> armed_pool_tags(const std::string& armed) {
+    const auto bang = armed.rfind('!');
+    if (bang == std::string::npos) return std::vector<std::string>{};
+    const std::string file = armed.substr(0, bang);
+    const std::string name = armed.substr(bang + 1);
+    BP_TRY(std::string text, detail::read_text(file));
+    BP_TRY(auto profiles, profiles::inspect_wprp(text));
+    for (const auto& p : profiles) {
+        // NAME is "Name.Level" (or the bare Name); a profile's id is "Name.Level.Mode".
+        if (p.id.rfind(name + ".", 0) == 0 || p.id == name || p.name == name) return p.pool_tags;
+    }
+    return make_error(Errc::not_found, "profile '" + name + "' is not in " + file);
+}
+
 int stop_boot(const SimMachine& m, FileRegistry& registry, const std::vector<std::string>& args,
               std::size_t i) {
     if (i + 1 >= args.size())
@@ -167,6 +183,10 @@ int stop_boot(const SimMachine& m, FileRegistry& registry, const std::vector<std
     if (!lose) {
         writer::BootTraceOptions options;
         options.boot = state->recorded_boot;
+        // The kernel applies the armed profile's PoolTags filter to the boot logger.
+        auto tags = armed_pool_tags(state->profile);
+        if (!tags) return fail(wpr::kInvalidSyntax, tags.error().describe());
+        options.pool_tag_filter = *tags;
         auto written = writer::write_boot_trace(*scenario, out, options);
         if (!written) {
             (void)disarm(m, registry);
