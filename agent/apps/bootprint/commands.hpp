@@ -19,5 +19,6 @@ void register_etl_commands(CLI::App& app, CliContext& ctx);
 void register_profile_commands(CLI::App& app, CliContext& ctx);
 void register_footprint_commands(CLI::App& app, CliContext& ctx);
 void register_trace_commands(CLI::App& app, CliContext& ctx);
+void register_query_commands(CLI::App& app, CliContext& ctx);
 
 }  // namespace bp::cli

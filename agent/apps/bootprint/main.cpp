@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     bp::cli::register_profile_commands(app, ctx);
     bp::cli::register_footprint_commands(app, ctx);
     bp::cli::register_trace_commands(app, ctx);
+    bp::cli::register_query_commands(app, ctx);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
