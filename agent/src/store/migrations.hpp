@@ -20,8 +20,13 @@ struct Migration {
 // In version order, without gaps (the generator checks). Defined in the generated source.
 std::span<const Migration> embedded_migrations();
 
-// Applies every migration newer than the database's user_version, each in its own transaction that
-// also sets user_version. Returns the version the database has afterwards.
+// Applies every migration of `migrations` (in version order, no gaps) newer than the database's
+// user_version, each in its own transaction that also sets user_version; another process may migrate
+// concurrently (the version is read again under the write lock). A newer database is refused
+// (Errc::unsupported), a foreign one too (tables but user_version 0). `program` names the reader in
+// messages ("bootprint", "bootprint-service"). Returns the version the database has afterwards.
+Result<int> migrate(sqlite::Database& db, std::span<const Migration> migrations, std::string_view program);
+// The agent store's: migrate(db, embedded_migrations(), "bootprint").
 Result<int> migrate(sqlite::Database& db);
 
 }  // namespace bp::store::detail
