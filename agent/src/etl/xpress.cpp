@@ -49,7 +49,7 @@ Status xpress_decompress(std::span<const std::byte> in, std::size_t expected_siz
             if (take > expected_size - op) {
                 return fail(ip, "output exceeds the expected " + std::to_string(expected_size) + " bytes");
             }
-            std::memcpy(dst + op, src + ip, take);
+            if (take) std::memcpy(dst + op, src + ip, take);  // never memcpy with a null pointer (empty output)
             op += take;
             ip += take;
             flag_count -= run;

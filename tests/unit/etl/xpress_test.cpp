@@ -147,3 +147,19 @@ TEST_CASE("xpress rejects malformed streams without reading or writing out of bo
         CHECK(st.error().message.find("below 22") != std::string::npos);
     }
 }
+
+// 2026-11-21, libFuzzer (fuzz_xpress, CI run on a clean clone), crash-b99bbda469a19915d80dba83830a3dabd25c0424:
+// input 00 00 04 00 00 00 asks for 0 output bytes; the literal-run path called memcpy with the empty
+// output's null pointer and length 0 (UBSan: null pointer passed as argument 1).
+TEST_CASE("fuzz regression: xpress-crash-b99bbda4 (memcpy into an empty output)", "[xpress][fuzz-regression]") {
+    const std::vector<std::byte> stream = {std::byte{0x04}, std::byte{0x00}, std::byte{0x00}, std::byte{0x00}};
+    std::vector<std::byte> out;
+    auto st = bp::etl::xpress_decompress(stream, 0, out);
+    CHECK(out.empty());
+    (void)st;  // either outcome is fine; undefined behaviour is not (UBSan aborts the test)
+    // The fuzzer's own input: two bytes of expected length (0), then the stream.
+    const auto input = bp::test::read_bytes(std::string(BOOTPRINT_SOURCE_DIR) + "/tests/fuzz/regressions/xpress-crash-b99bbda4");
+    REQUIRE(input.size() == 6);
+    const std::size_t expected = (static_cast<std::size_t>(input[0]) << 8 | static_cast<std::size_t>(input[1])) * 4;
+    (void)bp::etl::xpress_decompress(std::span<const std::byte>(input).subspan(2), expected, out);
+}
