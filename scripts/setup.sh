@@ -9,6 +9,7 @@ PACKAGES=(
   catch2 libcli11-dev libpugixml-dev libssl-dev
   clang libclang-rt-14-dev llvm        # libFuzzer, sanitizers for the fuzz targets
   libxml2-utils                        # xmllint: profiles are checked against WPR's XSD in tests
+  curl                                 # the main job (scripts/run.sh) calls the controller's admin API
 )
 
 missing=()

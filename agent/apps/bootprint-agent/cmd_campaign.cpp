@@ -328,9 +328,25 @@ void register_run_command(CLI::App& app, AgentContext& ctx) {
                 std::raise(SIGKILL);
             }
         };
-        cp::DbResultSink sink(agent->db, host->clock);
+        // With a controller (`connect`): heartbeat, jobs, and the reports through the outbox.
+        auto link = ControllerLink::open(*agent, *host);
+        if (!link) {
+            ctx.exit_code = report_error(link.error());
+            return;
+        }
+        if (*link) {
+            if (auto r = (*link)->before_run(); !r) {
+                ctx.exit_code = report_error(r.error());
+                return;
+            }
+        }
+        cp::DbResultSink db_sink(agent->db, host->clock);
+        cp::ResultSink& sink = *link ? (*link)->sink() : static_cast<cp::ResultSink&>(db_sink);
         cp::Engine engine(*host, agent->db, agent->store, sink, options);
         auto outcome = engine.run();
+        if (outcome && *link) {
+            if (auto r = (*link)->after_run(); !r) outcome = std::move(r).error();
+        }
         if (!outcome) {
             ctx.exit_code = report_error(outcome.error());
             if (ctx.exit_code == kExitBadInput) ctx.exit_code = kExitError;

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "bootprint/campaign/campaign_db.hpp"
+#include "bootprint/campaign/result_sink.hpp"
 #include "bootprint/common/result.hpp"
 #include "bootprint/host/sim_machine.hpp"
 #include "bootprint/store/agent_store.hpp"
@@ -37,7 +38,29 @@ struct Agent {
 Result<Agent> open_agent(const AgentContext& ctx);
 int report_error(const Error& e);
 
+// The agent's controller (cmd_controller.cpp), when `connect` configured one: around the engine, `run`
+// sends a heartbeat, delivers queued reports, turns a due job into a campaign and reports its state.
+// Network failures are logged and never fail the campaign: the outbox keeps the reports.
+class ControllerLink {
+  public:
+    // nullptr when no controller is configured.
+    static Result<std::unique_ptr<ControllerLink>> open(Agent& agent, const host::Host& host);
+    ~ControllerLink();
+    // Before the engine: heartbeat, deliver, and when no campaign is active, start one from a due job.
+    Status before_run();
+    // The engine's sink: the campaign's table and the outbox.
+    campaign::ResultSink& sink();
+    // After the engine: deliver, report the job's final state, heartbeat.
+    Status after_run();
+
+  private:
+    struct Impl;
+    explicit ControllerLink(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
 void register_campaign_commands(CLI::App& app, AgentContext& ctx);
+void register_connect_command(CLI::App& app, AgentContext& ctx);
 void register_run_command(CLI::App& app, AgentContext& ctx);
 void register_sim_lab_commands(CLI::App& app, AgentContext& ctx);
 

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
                    "The simulated lab machine's directory (default: $BOOTPRINT_SIM_MACHINE)");
     bp::agent::register_campaign_commands(app, ctx);
     bp::agent::register_run_command(app, ctx);
+    bp::agent::register_connect_command(app, ctx);
     bp::agent::register_sim_lab_commands(app, ctx);
     try {
         app.parse(argc, argv);

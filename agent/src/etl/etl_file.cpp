@@ -166,9 +166,15 @@ Result<std::span<const std::byte>> EtlFile::load_events(std::size_t index, std::
                             (compression_format_ == kCompressionLznt1 ? " (LZNT1)" : " (XPRESS Huffman)") +
                             " is not supported; only format 3 (XPRESS, plain LZ77) is");
         }
-        if (h.saved_offset < kBufferHeaderSize || h.saved_offset - kBufferHeaderSize > kMaxBufferBytes) {
+        // A compressed buffer holds what one session buffer held: never more than the logfile header's
+        // BufferSize (bounded itself), so a damaged size cannot make us allocate gigabytes.
+        const std::uint32_t limit = (header_.buffer_size >= kBufferHeaderSize && header_.buffer_size <= kMaxBufferBytes)
+                                        ? header_.buffer_size
+                                        : kMaxBufferBytes;
+        if (h.saved_offset < kBufferHeaderSize || h.saved_offset > limit) {
             return fail(Errc::corrupt, bi.file_offset + 0x04,
-                        "compressed buffer announces " + hex(h.saved_offset) + " uncompressed bytes");
+                        "compressed buffer announces " + hex(h.saved_offset) +
+                            " uncompressed bytes; the session's buffers hold " + hex(limit));
         }
         thread_local std::vector<std::byte> packed;
         packed.resize(h.buffer_size - kBufferHeaderSize);
