@@ -2,10 +2,22 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "bootprint/etl/event_decoders.hpp"
 
 namespace bp::footprint {
+
+namespace {
+// No real allocation comes near 2^62 bytes; larger values are damage and are clamped.
+constexpr std::uint64_t kMaxSize = std::uint64_t{1} << 62;
+
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+    std::int64_t r = 0;
+    if (!__builtin_add_overflow(a, b, &r)) return r;
+    return b > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+}
+}  // namespace
 
 void PoolSummarizer::add(const PoolAllocation& row) {
     const PoolLifetimeType type = classify(row, window_);
@@ -21,9 +33,10 @@ void PoolSummarizer::add(const PoolAllocation& row) {
     }
     g.row.count += 1;
     g.row.size += row.size;
-    const auto sz = static_cast<std::int64_t>(row.size);
-    if (type == PoolLifetimeType::aifo) g.row.impacting_size += sz;
-    if (type == PoolLifetimeType::aofi) g.row.impacting_size -= sz;
+    // Sizes come from the trace: a damaged one can hold anything, so the sums saturate.
+    const auto sz = static_cast<std::int64_t>(std::min<std::uint64_t>(row.size, kMaxSize));
+    if (type == PoolLifetimeType::aifo) g.row.impacting_size = saturating_add(g.row.impacting_size, sz);
+    if (type == PoolLifetimeType::aofi) g.row.impacting_size = saturating_add(g.row.impacting_size, -sz);
 
     // Peak outstanding = max over [S, E) of Σ size with A ≤ t < F. For AIFO (allocated inside, still
     // allocated at E), AOFI (allocated before S, so all outstanding at S) and AOFO rows the maximum is
@@ -58,7 +71,7 @@ std::vector<PoolSummaryRow> PoolSummarizer::finish() {
         std::int64_t peak = cur;
         for (std::size_t i = 0; i < g.deltas.size();) {
             const std::int64_t t = g.deltas[i].first;
-            while (i < g.deltas.size() && g.deltas[i].first == t) cur += g.deltas[i++].second;  // all changes at t
+            while (i < g.deltas.size() && g.deltas[i].first == t) cur = saturating_add(cur, g.deltas[i++].second);
             peak = std::max(peak, cur);
         }
         g.row.peak_outstanding = static_cast<std::uint64_t>(std::max<std::int64_t>(peak, 0));

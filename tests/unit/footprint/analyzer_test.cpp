@@ -4,6 +4,7 @@
 #include "bootprint/footprint/analyzer.hpp"
 
 #include <catch2/catch.hpp>
+#include <limits>
 #include <set>
 
 #include "bootprint/etl/etl_file.hpp"
@@ -305,4 +306,26 @@ TEST_CASE("the boot-trace writer applies a profile's pool tag filter like the ke
     std::set<std::string> tags;
     for (const auto& row : sink.pool) tags.insert(etl::pool_tag_string(row.tag));
     CHECK(tags == std::set<std::string>{"Irp ", "NtfF", "Ntfx"});
+}
+
+// 2026-11-21, libFuzzer (fuzz_etl_reader, local run), crash-129fe38da4dd473a2ac5b4d5134f4ce90505e811: pool
+// events with sizes near 2^63 overflowed the impacting-size sum (UBSan: signed integer overflow in
+// PoolSummarizer::add). Sums now saturate; this input must analyse without undefined behaviour.
+TEST_CASE("fuzz regression: etl_reader-crash-129fe38d (impacting size overflow)", "[footprint][fuzz-regression]") {
+    const std::string path = std::string(BOOTPRINT_SOURCE_DIR) + "/tests/fuzz/regressions/etl_reader-crash-129fe38d.etl";
+    for (bool lenient : {false, true}) {
+        auto file = etl::EtlFile::open(path, {lenient});
+        if (!file) continue;
+        footprint::MemorySink sink;
+        if (footprint::analyze_trace(*file, {}, sink)) (void)sink.pool_table();
+    }
+    footprint::PoolSummarizer s({0, 100});
+    footprint::PoolAllocation huge;
+    huge.alloc_time = 10;
+    huge.size = ~0ULL;
+    s.add(huge);
+    s.add(huge);
+    const auto rows = s.finish();
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].impacting_size == std::numeric_limits<std::int64_t>::max());
 }
