@@ -15,6 +15,10 @@ case "$flavour" in
                  -DBOOTPRINT_BUILD_BENCHMARKS=OFF) ;;
   *) echo "usage: $0 release|asan|fuzz" >&2; exit 2 ;;
 esac
+# A compiler cache, when the machine has one, makes rebuilds across work trees cheap (never required).
+if command -v ccache >/dev/null 2>&1; then
+  args+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
 cmake -S . -B "build/$flavour" -G Ninja "${args[@]}" > "build-$flavour.configure.log" 2>&1 \
   || { cat "build-$flavour.configure.log"; exit 1; }
 rm -f "build-$flavour.configure.log"
