@@ -10,6 +10,7 @@ PACKAGES=(
   clang libclang-rt-14-dev llvm        # libFuzzer, sanitizers for the fuzz targets
   libxml2-utils                        # xmllint: profiles are checked against WPR's XSD in tests
   curl                                 # the main job (scripts/run.sh) calls the controller's admin API
+  chromium                             # the dashboard's browser tests (headless, driven by playwright-core)
 )
 
 missing=()
@@ -19,14 +20,27 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all ${#PACKAGES[@]} packages present"
-  exit 0
-fi
+# Node.js and npm: the dashboard's chart library and the browser tests' driver come from the npm
+# registry. A machine that already has node (e.g. NodeSource's, which bundles npm) keeps it.
+if ! command -v npm > /dev/null 2>&1; then missing+=(nodejs npm); fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "setup: installing ${missing[*]}"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+else
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm packages, exactly as locked (package-lock.json); skipped when node_modules matches the lock.
+cd "$(dirname "$0")/.."
+for dir in service/web tests/browser; do
+  if [ -d "$dir/node_modules" ] && cmp -s "$dir/package-lock.json" "$dir/node_modules/.bootprint-lock"; then
+    continue
+  fi
+  echo "setup: npm ci in $dir"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.bootprint-lock)
+done
 echo "setup: done"

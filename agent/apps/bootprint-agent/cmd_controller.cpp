@@ -124,6 +124,15 @@ Result<cp::CampaignSpec> spec_from_job(const rp::Job& job, const std::string& id
         spec.iterations = static_cast<std::uint32_t>(n);
     }
     spec.resident_set = s.value("resident_set", true);
+    // DisablePagingExecutive: "on" (the default: drivers' code stays resident, as the footprint exercise
+    // wants), "off", or "keep" (the machine's own setting).
+    const std::string dpe = s.contains("disable_paging_executive") && s["disable_paging_executive"].is_string()
+                                ? s["disable_paging_executive"].get<std::string>()
+                                : "on";
+    if (dpe != "on" && dpe != "off" && dpe != "keep") {
+        return make_error(Errc::invalid_argument, "the job's disable_paging_executive is not on, off or keep");
+    }
+    if (dpe != "keep") spec.disable_paging_executive = dpe == "on";
     spec.triage = s.value("triage", false);
     if (s.contains("labels") && s["labels"].is_object()) {
         for (const auto& [k, v] : s["labels"].items()) {
