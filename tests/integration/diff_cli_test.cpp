@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 #include "bootprint/report/controller_client.hpp"
 #include "support/controller_support.hpp"
@@ -82,4 +83,48 @@ TEST_CASE("diff: build vs build through the controller, with a failing exit on r
     REQUIRE(builds.exit_code == 0);
     CHECK(builds.out.find("\n26100.1,") != std::string::npos);
     CHECK(builds.out.find("\n26100.2,") != std::string::npos);
+}
+
+TEST_CASE("diff --db: two builds ingested on one machine, no controller", "[diff]") {
+    bp::test::TempDir dir;
+    auto scenario = bp::test::run_process({BOOTPRINT_CLI, "trace", "scenario"});
+    REQUIRE(scenario.exit_code == 0);
+    json base = json::parse(scenario.out);
+    json grown = base;
+    for (auto& family : grown["pool"]) {
+        if (family["tag"] == "Ntfx") family["count"] = family["count"].get<double>() * 3;
+    }
+    grown["pool"].push_back({{"tag", "Bpx1"}, {"driver", "contoso_filter.sys"}, {"size", 8192}, {"count", 64}, {"free_fraction", 0}});
+    const std::string db = dir.file("agent.db");
+    for (const auto& [build, doc] : {std::pair{"26100.1", base}, std::pair{"26100.2", grown}}) {
+        const std::string file = dir.file(std::string(build) + ".json");
+        std::ofstream(file) << doc.dump();
+        for (int boot = 1; boot <= 4; ++boot) {
+            const std::string etl = dir.file(std::string(build) + "-" + std::to_string(boot) + ".etl");
+            auto w = bp::test::run_process({BOOTPRINT_CLI, "trace", "write", "--scenario", file, "--boot",
+                                            std::to_string(boot), "-o", etl});
+            REQUIRE(w.exit_code == 0);
+            auto in = bp::test::run_process({BOOTPRINT_CLI, "ingest", etl, "--db", db, "--campaign", build, "--iteration",
+                                             std::to_string(boot), "--build", build, "--machine", "bench-01"});
+            INFO(in.err);
+            REQUIRE(in.exit_code == 0);
+        }
+    }
+    auto diff = bp::test::run_process({BOOTPRINT_CLI, "diff", "--db", db, "--build", "26100.1", "--build", "26100.2",
+                                       "--format", "json", "--fail-on-regression"});
+    INFO(diff.out << diff.err);
+    CHECK(diff.exit_code == 1);  // regressions found
+    const json doc = json::parse(diff.out);
+    REQUIRE(doc["rows"].size() >= 2);
+    CHECK(doc["rows"][0]["key"] == "Bpx1");
+    CHECK(doc["rows"][0]["presence"] == "new");
+    CHECK(doc["rows"][0]["b"]["median"] == 64.0 * 8192);
+    CHECK(doc["rows"][1]["key"] == "Ntfx");
+    CHECK(doc["rows"][1]["verdict"] == "regression");
+    CHECK(doc["counts"]["regression"] == 2);
+    // Same build on both sides: nothing but noise.
+    auto same = bp::test::run_process({BOOTPRINT_CLI, "diff", "--db", db, "--build", "26100.1", "--build", "26100.1",
+                                       "--fail-on-regression"});
+    CHECK(same.exit_code == 0);
+    CHECK(same.out.find("0 regression(s)") != std::string::npos);
 }

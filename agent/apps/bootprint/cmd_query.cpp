@@ -6,6 +6,7 @@
 //   bootprint query agents                  (admin token)
 //   bootprint query alerts --build 26100.2 | builds | campaigns --machine lab-07 | fleet
 //   bootprint diff --build 26100.1 --build 26100.2 [--machine lab-07] [--fail-on-regression]
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -13,7 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bootprint/footprint/compare.hpp"
 #include "bootprint/report/controller_client.hpp"
+#include "bootprint/store/build_values.hpp"
 #include "commands.hpp"
 
 namespace bp::cli {
@@ -276,7 +279,7 @@ void register_query_commands(CLI::App& app, CliContext& ctx) {
     // bootprint diff: build A vs build B through the controller's comparison (docs/regressions.md).
     struct DiffArgs {
         std::vector<std::string> builds, floors, relatives;
-        std::string machine, kind = "all", verdict, min_iterations;
+        std::string machine, kind = "all", verdict, min_iterations, db;
         bool fail_on_regression = false;
     };
     auto d = std::make_shared<DiffArgs>();
@@ -287,6 +290,7 @@ void register_query_commands(CLI::App& app, CliContext& ctx) {
     diff->add_option("--ca-file", diff_options->ca_file, "https: a CA certificate (PEM) to trust");
     diff->add_flag("--insecure", diff_options->insecure, "https: do not verify the controller's certificate");
     diff->add_option("--build", d->builds, "the baseline, then the build under test")->required()->expected(2);
+    diff->add_option("--db", d->db, "compare the traces ingested in this agent database instead of asking a controller");
     diff->add_option("--machine", d->machine, "only this machine's iterations (default: every machine's)");
     diff->add_option("--kind", d->kind, "tag, driver, total or all (tags and drivers)")
         ->check(CLI::IsMember({"all", "tag", "driver", "total"}));
@@ -312,16 +316,77 @@ void register_query_commands(CLI::App& app, CliContext& ctx) {
         p.add("relative", joined(d->relatives));
         p.add("min_iterations", d->min_iterations);
         p.add("verdict", d->verdict);
-        // The regression count decides the exit status, so JSON is always fetched; CSV is asked for separately.
-        auto reply = fetch(*diff_options, "/v1/compare" + p.query(), ctx);
-        if (!reply) return;
-        const json doc = json::parse(reply->body, nullptr, false);
-        if (doc.is_discarded() || !doc.contains("rows")) {
-            std::fprintf(stderr, "bootprint diff: the controller's answer is not a comparison\n");
-            ctx.exit_code = kExitFailure;
-            return;
+        json doc;
+        if (!d->db.empty()) {
+            // Local: the agent store's traces labelled with each build (bootprint ingest --build).
+            footprint::CompareRules rules = footprint::CompareRules::defaults();
+            auto fail = [&](const Error& e) {
+                std::fprintf(stderr, "bootprint diff: %s\n", e.describe().c_str());
+                ctx.exit_code = e.code == Errc::database || e.code == Errc::io ? kExitFailure : kExitBadInput;
+            };
+            for (const auto& floor : d->floors) {
+                if (auto st = rules.parse_floor(floor); !st) return fail(st.error());
+            }
+            for (const auto& r : d->relatives) {
+                if (auto st = rules.parse_relative(r); !st) return fail(st.error());
+            }
+            if (!d->min_iterations.empty()) {
+                try {
+                    rules.min_iterations = static_cast<std::size_t>(std::stoul(d->min_iterations));
+                } catch (const std::exception&) {
+                    return fail(make_error(Errc::invalid_argument, "--min-iterations: expected a number"));
+                }
+            }
+            auto db = store::AgentStore::open(d->db, store::AgentStore::OpenOptions{.create = false});
+            if (!db) return fail(db.error());
+            footprint::BuildValues values[2];
+            for (int i = 0; i < 2; ++i) {
+                store::TraceFilter filter;
+                filter.build = d->builds[static_cast<std::size_t>(i)];
+                if (!d->machine.empty()) filter.machine = d->machine;
+                auto v = store::build_values(*db, filter);
+                if (!v) return fail(v.error());
+                values[i] = std::move(*v);
+            }
+            auto rows = footprint::compare_builds(values[0], values[1], rules);
+            std::erase_if(rows, [&](const footprint::SeriesComparison& c) {
+                const bool zero = c.a.min == 0 && c.a.max == 0 && c.b.min == 0 && c.b.max == 0;
+                return zero || (d->kind != "all" && c.series.kind != d->kind);
+            });
+            doc = json{{"a", d->builds[0]}, {"b", d->builds[1]}, {"counts", footprint::verdict_counts(rows)},
+                       {"rows", json::array()}};
+            for (const auto& r : rows) {
+                if (d->verdict.empty() || d->verdict == footprint::to_string(r.verdict)) doc["rows"].push_back(footprint::to_json(r));
+            }
+        } else {
+            // The regression count decides the exit status, so JSON is always fetched; CSV separately.
+            auto reply = fetch(*diff_options, "/v1/compare" + p.query(), ctx);
+            if (!reply) return;
+            doc = json::parse(reply->body, nullptr, false);
+            if (doc.is_discarded() || !doc.contains("rows")) {
+                std::fprintf(stderr, "bootprint diff: the controller's answer is not a comparison\n");
+                ctx.exit_code = kExitFailure;
+                return;
+            }
         }
-        if (diff_options->format == "csv") {
+        if (diff_options->format == "csv" && !d->db.empty()) {
+            std::printf("kind,key,metric,verdict,presence,a.median,b.median,delta,relative,p_value,a.n,b.n,reason\n");
+            auto field = [](const json& v) {
+                std::string t = v.is_null() ? std::string() : v.is_string() ? v.get<std::string>() : v.dump();
+                if (t.find_first_of(",\"\r\n") == std::string::npos) return t;
+                std::string q = "\"";
+                for (char ch : t) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+                return q + "\"";
+            };
+            for (const json& r : doc["rows"]) {
+                const std::string reason = field(r["reason"]);
+                std::printf("%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", field(r["kind"]).c_str(), field(r["key"]).c_str(),
+                            field(r["metric"]).c_str(), field(r["verdict"]).c_str(), field(r["presence"]).c_str(),
+                            field(r["a"]["median"]).c_str(), field(r["b"]["median"]).c_str(), field(r["delta"]).c_str(),
+                            field(r["relative"]).c_str(), field(r["p_value"]).c_str(), field(r["a"]["n"]).c_str(),
+                            field(r["b"]["n"]).c_str(), reason.c_str());
+            }
+        } else         if (diff_options->format == "csv") {
             p.add("format", "csv");
             auto csv = fetch(*diff_options, "/v1/compare" + p.query(), ctx);
             if (!csv) return;
