@@ -1,5 +1,4 @@
 // `bootprint-agent campaign start|status|cancel` and `bootprint-agent run` (the resident loop).
-#include <csignal>
 #include <cstdio>
 #include <sstream>
 
@@ -187,7 +186,7 @@ void register_campaign_commands(CLI::App& app, AgentContext& ctx) {
             ctx.exit_code = report_error(agent.error());
             return;
         }
-        auto host = agent->sim->host();
+        auto host = agent->platform->host();
         if (!host) {
             ctx.exit_code = report_error(host.error());
             return;
@@ -310,24 +309,18 @@ void register_run_command(CLI::App& app, AgentContext& ctx) {
             ctx.exit_code = report_error(agent.error());
             return;
         }
-        auto host = agent->sim->host();
+        auto host = agent->platform->host();
         if (!host) {
             ctx.exit_code = report_error(host.error());
             return;
         }
-        const host::sim::SimMachine& machine = agent->sim->machine();
+        AgentHost& platform = *agent->platform;
         cp::EngineOptions options;
         options.agent_id = a->agent_id;
         options.retry_backoff = std::chrono::milliseconds(a->retry_backoff_ms);
         options.max_step_attempts = a->max_step_attempts;
         // Crash injection of the simulated lab (faults.json crash_at): the process dies on the spot.
-        options.checkpoint = [&machine](std::string_view point) {
-            auto crash = machine.take_crash_point(std::string(point));
-            if (crash && *crash) {
-                std::fflush(nullptr);
-                std::raise(SIGKILL);
-            }
-        };
+        options.checkpoint = [&platform](std::string_view point) { platform.checkpoint(point); };
         // With a controller (`connect`): heartbeat, jobs, and the reports through the outbox.
         auto link = ControllerLink::open(*agent, *host);
         if (!link) {
@@ -355,7 +348,7 @@ void register_run_command(CLI::App& app, AgentContext& ctx) {
         std::fprintf(stderr, "bootprint-agent: %s\n", cp::to_string(*outcome));
         switch (*outcome) {
             case cp::StepOutcome::rebooting:
-                ctx.exit_code = host::sim::kRebootExitCode;
+                ctx.exit_code = kExitRebooting;
                 break;
             case cp::StepOutcome::failed:
                 ctx.exit_code = kExitFailure;

@@ -271,7 +271,7 @@ Result<std::unique_ptr<ControllerLink>> ControllerLink::open(Agent& agent, const
     const std::string path = config_path(host);
     BP_TRY(auto config, load_config(path));
     if (!config) return std::unique_ptr<ControllerLink>();
-    BP_TRY(rp::Outbox outbox, rp::Outbox::open(agent.sim->machine().db_file()));
+    BP_TRY(rp::Outbox outbox, rp::Outbox::open(agent.platform->db_file()));
     auto impl = std::make_unique<Impl>(agent, host, path, std::move(*config), std::move(outbox));
     Impl* raw = impl.get();
     raw->client.on_credentials_changed([raw](const rp::Credentials& c) {
@@ -322,7 +322,7 @@ void register_connect_command(CLI::App& app, AgentContext& ctx) {
             ctx.exit_code = report_error(agent.error());
             return;
         }
-        auto host = agent->sim->host();
+        auto host = agent->platform->host();
         if (!host) {
             ctx.exit_code = report_error(host.error());
             return;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bootprint/host/sim_machine.hpp"
 #include "commands.hpp"
 
 namespace bp::agent {
