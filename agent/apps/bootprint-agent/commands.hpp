@@ -27,7 +27,8 @@ struct AgentContext {
     int exit_code = kExitOk;
     std::string machine_dir;  // --machine, or $BOOTPRINT_SIM_MACHINE
     std::string program;      // argv[0], resolved (to find bootprint-sim-wpr beside it)
-    std::string data_dir;     // Windows: --data-dir (default C:\ProgramData\Bootprint)
+    std::string data_dir;     // Windows: --data-dir (default %ProgramData%\Bootprint)
+    std::string wpr;          // Windows: --wpr (default: the inbox wpr.exe)
 };
 
 // The machine the agent runs on: the simulated lab machine on Linux (main.cpp), the Windows host on
