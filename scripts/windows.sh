@@ -115,6 +115,7 @@ fi
 wineserver -p
 server_started=1
 wine cmd /c exit </dev/null >/dev/null 2>&1
+export BOOTPRINT_WINESERVER_MANAGED=1
 
 t=$(stamp)
 ctest --test-dir "$build" --output-on-failure --timeout 300 -LE service

@@ -40,9 +40,6 @@ class ScratchDir {
     std::filesystem::path path_;
 };
 
-inline bool under_wine() {
-    HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
-    return ntdll && ::GetProcAddress(ntdll, "wine_get_version") != nullptr;
-}
+inline bool under_wine() { return host::win32::running_under_wine(); }
 
 }  // namespace bp::wintest

@@ -69,7 +69,7 @@ void register_service_commands(CLI::App& app, bp::agent::AgentContext& ctx) {
             ctx.exit_code = bp::agent::report_error(s.error());
             return;
         }
-        std::printf("service %ls installed: %s run --data-dir %s\n", aw::kServiceName, exe->c_str(), c.data_dir.c_str());
+        std::printf("service %ls installed: %s --data-dir %s run\n", aw::kServiceName, exe->c_str(), c.data_dir.c_str());
     });
     service->add_subcommand("uninstall", "Stop and delete the service")->callback([&ctx] {
         if (auto s = aw::uninstall_service(); !s) {

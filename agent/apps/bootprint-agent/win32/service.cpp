@@ -4,6 +4,7 @@
 #include <windows.h>
 
 #include <cstdio>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -103,6 +104,7 @@ int agent_loop(const ServiceConfig& config, const StopSignal& stop, spdlog::logg
     options.max_step_attempts = config.max_step_attempts;
     cp::DbResultSink sink(*db, host->clock);
     cp::Engine engine(*host, *db, *store, sink, options);
+    std::optional<cp::StepOutcome> last;
     while (!stop.requested()) {
         auto outcome = engine.step();
         if (!outcome) {
@@ -112,7 +114,8 @@ int agent_loop(const ServiceConfig& config, const StopSignal& stop, spdlog::logg
             stop.wait_for(config.retry_backoff);
             continue;
         }
-        if (*outcome != cp::StepOutcome::advanced) log.info("campaign: {}", cp::to_string(*outcome));
+        if (*outcome != cp::StepOutcome::advanced && *outcome != last) log.info("campaign: {}", cp::to_string(*outcome));
+        last = *outcome;
         switch (*outcome) {
             case cp::StepOutcome::advanced:
                 continue;
@@ -250,11 +253,12 @@ Status install_service(const ServiceConfig& config, const std::string& executabl
     BP_TRY_STATUS(hw::restrict_to_system_and_admins(config.data_dir));
     BP_TRY(std::wstring exe, hw::widen(executable));
     BP_TRY(std::wstring data, hw::widen(config.data_dir));
-    std::wstring binpath = quote(exe) + L" run --data-dir " + quote(data);
+    std::wstring binpath = quote(exe) + L" --data-dir " + quote(data);
     if (!config.wpr.empty()) {
         BP_TRY(std::wstring wpr, hw::widen(config.wpr));
         binpath += L" --wpr " + quote(wpr);
     }
+    binpath += L" run";
     if (config.test_power) binpath += L" --test-power";
     ScHandle scm{::OpenSCManagerW(nullptr, nullptr, SC_MANAGER_CREATE_SERVICE)};
     if (!scm.h) return scm_error("cannot open the service control manager");
@@ -267,26 +271,32 @@ Status install_service(const ServiceConfig& config, const std::string& executabl
         ::DeleteService(svc.h);
         return e;
     };
+    // Wine's SCM lacks some configuration levels (ERROR_INVALID_LEVEL): said, and skipped there only.
+    auto config2 = [&](DWORD level, void* info, const char* what) -> Status {
+        if (::ChangeServiceConfig2W(svc.h, level, info)) return {};
+        const DWORD e = ::GetLastError();
+        if (e == ERROR_INVALID_LEVEL && hw::running_under_wine()) {
+            std::fprintf(stderr, "bootprint-agent: Wine cannot %s (skipped; Windows does)\n", what);
+            return {};
+        }
+        return undo(scm_error(std::string("cannot ") + what, e));
+    };
     SERVICE_DESCRIPTIONW description{const_cast<wchar_t*>(
         L"Records boot traces of kernel pool and resident-set footprint for Bootprint campaigns.")};
-    if (!::ChangeServiceConfig2W(svc.h, SERVICE_CONFIG_DESCRIPTION, &description))
-        return undo(scm_error("cannot set the service description"));
+    BP_TRY_STATUS(config2(SERVICE_CONFIG_DESCRIPTION, &description, "set the service description"));
     // Delayed: the agent starts after the boot's other services and does not disturb the traced boot.
     SERVICE_DELAYED_AUTO_START_INFO delayed{TRUE};
-    if (!::ChangeServiceConfig2W(svc.h, SERVICE_CONFIG_DELAYED_AUTO_START_INFO, &delayed))
-        return undo(scm_error("cannot make the start delayed"));
+    BP_TRY_STATUS(config2(SERVICE_CONFIG_DELAYED_AUTO_START_INFO, &delayed, "make the start delayed"));
     // Restart after 1 min, 1 min, 5 min; the count resets after a day without failure.
     SC_ACTION actions[3] = {{SC_ACTION_RESTART, 60000}, {SC_ACTION_RESTART, 60000}, {SC_ACTION_RESTART, 300000}};
     SERVICE_FAILURE_ACTIONSW failure{};
     failure.dwResetPeriod = 86400;
     failure.cActions = 3;
     failure.lpsaActions = actions;
-    if (!::ChangeServiceConfig2W(svc.h, SERVICE_CONFIG_FAILURE_ACTIONS, &failure))
-        return undo(scm_error("cannot set the recovery actions"));
+    BP_TRY_STATUS(config2(SERVICE_CONFIG_FAILURE_ACTIONS, &failure, "set the recovery actions"));
     // Also when the service stops with an error code, not only when it crashes.
     SERVICE_FAILURE_ACTIONS_FLAG flag{TRUE};
-    if (!::ChangeServiceConfig2W(svc.h, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &flag))
-        return undo(scm_error("cannot set the recovery flag"));
+    BP_TRY_STATUS(config2(SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &flag, "set the recovery flag"));
     return {};
 }
 

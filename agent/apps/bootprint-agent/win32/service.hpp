@@ -4,7 +4,7 @@
 // agent_loop(): the campaign engine on the Windows host.
 //
 // Arguments: the service's configuration is the binPath's command line
-// ("bootprint-agent.exe" run --data-dir DIR [--wpr PATH] [--test-power]); arguments given to
+// ("bootprint-agent.exe" --data-dir DIR [--wpr PATH] run [--test-power]); arguments given to
 // `sc start` (ServiceMain's argv) are ignored.
 #pragma once
 

@@ -128,7 +128,11 @@ Result<std::string> locate_wpr(const std::string& explicit_path = {});
 // The computer's name (GetComputerNameExW, DNS host name).
 Result<std::string> machine_name();
 
-// The directory of the running executable.
+// True under Wine (ntdll exports wine_get_version): the few Win32 features Wine lacks are then
+// reported and skipped instead of failing (docs/windows-agent.md).
+bool running_under_wine();
+
+// The path of the running executable.
 Result<std::string> executable_path();
 
 // Grants full control to SYSTEM and Administrators only (protected DACL, inherited by what is

@@ -53,6 +53,11 @@ Result<std::string> machine_name() {
     return narrow(std::wstring_view(name, size));
 }
 
+bool running_under_wine() {
+    HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll");
+    return ntdll && ::GetProcAddress(ntdll, "wine_get_version") != nullptr;
+}
+
 Result<std::string> executable_path() {
     std::wstring buffer(MAX_PATH, L'\0');
     for (;;) {
