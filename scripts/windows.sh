@@ -34,7 +34,8 @@ fetch_third_party() {
     return
   fi
   rm -rf "$third" && mkdir -p "$third/sqlite" "$third/pugixml" "$third/download"
-  ( cd "$third/download" && npm pack --silent "$SQLITE_NPM" >/dev/null 2>&1 )
+  ( cd "$third/download" && npm pack --silent "$SQLITE_NPM" >/dev/null 2>&1 ) \
+    || { echo "windows: npm pack $SQLITE_NPM failed (is the npm registry reachable?)" >&2; exit 1; }
   tar xzf "$third/download/"sqlite3-*.tgz -C "$third/download" "package/deps/$SQLITE_TARBALL.tar.gz"
   check_sha "$third/download/package/deps/$SQLITE_TARBALL.tar.gz" "$SQLITE_TARBALL_SHA256"
   tar xzf "$third/download/package/deps/$SQLITE_TARBALL.tar.gz" --no-same-owner --strip-components=1 \
@@ -52,8 +53,10 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
   local opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$apt/etc"
               -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o APT::Sandbox::User=root)
-  apt-get "${opts[@]}" update -qq >/dev/null
-  ( cd "$third/download" && apt-get "${opts[@]}" source --download-only -qq "$PUGIXML_DEB" >/dev/null )
+  apt-get "${opts[@]}" update -qq >/dev/null \
+    || { echo "windows: apt-get update of the deb-src list failed" >&2; exit 1; }
+  ( cd "$third/download" && apt-get "${opts[@]}" source --download-only -qq "$PUGIXML_DEB" >/dev/null ) \
+    || { echo "windows: apt-get source $PUGIXML_DEB failed" >&2; exit 1; }
   check_sha "$third/download/pugixml_1.13.orig.tar.gz" "$PUGIXML_ORIG_SHA256"
   tar xzf "$third/download/pugixml_1.13.orig.tar.gz" --no-same-owner --strip-components=2 -C "$third/pugixml" \
     pugixml-1.13/src/pugixml.cpp pugixml-1.13/src/pugixml.hpp pugixml-1.13/src/pugiconfig.hpp

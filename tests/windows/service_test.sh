@@ -133,5 +133,14 @@ wine "$agent_linux" service stop </dev/null >/dev/null 2>&1 || fail "service sto
 wine "$agent_linux" service uninstall </dev/null >/dev/null 2>&1 || fail "service uninstall"
 if wine sc query "$svc" </dev/null >/dev/null 2>&1; then fail "the service still exists after uninstall"; fi
 if wine "$agent_linux" service stop </dev/null >/dev/null 2>&1; then fail "service stop of a missing service succeeded"; fi
+step "a service without wpr.exe stops with an error"
+wine sc create "$svc" binpath= "$agent --data-dir $data --wpr $data\\missing\\wpr.exe run --test-power" start= demand \
+  </dev/null >/dev/null 2>&1 || fail "sc create (missing wpr)"
+wine sc start "$svc" </dev/null >/dev/null 2>&1 || true
+wait_state 1 30
+grep -q 'the Windows host is not usable: .*wpr.exe does not exist' "$work/data/logs/agent.log" \
+  || fail "no error about the missing wpr.exe in the log"
+grep -q 'service stopped (exit code 3)' "$work/data/logs/agent.log" || fail "no failing exit code"
+wine sc delete "$svc" </dev/null >/dev/null 2>&1 || fail "sc delete (missing wpr)"
 step "wpr calls: $(tr '\n' ';' < "$work/wpr/wpr-calls.log")"
 echo "service test passed"

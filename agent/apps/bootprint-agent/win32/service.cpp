@@ -74,17 +74,17 @@ Result<std::shared_ptr<spdlog::logger>> open_log(const std::string& data_dir, bo
 
 int agent_loop(const ServiceConfig& config, const StopSignal& stop, spdlog::logger& log, bool once) {
     hw::WindowsHost machine({config.data_dir, config.wpr, config.test_power});
+    auto host = machine.host();
+    if (!host) {
+        log.error("the Windows host is not usable: {}", host.error().describe());
+        return kExitError;
+    }
     auto played = machine.play_recorded_reboot();
     if (!played) {
         log.error("cannot play the recorded reboot: {}", played.error().describe());
         return kExitError;
     }
     if (*played) log.info("test power: the recorded reboot happened (simulated boot)");
-    auto host = machine.host();
-    if (!host) {
-        log.error("the Windows host is not usable: {}", host.error().describe());
-        return kExitError;
-    }
     const std::string db_path = config.data_dir + "\\agent.db";
     auto store = store::AgentStore::open(db_path);
     if (!store) {
@@ -201,6 +201,10 @@ void WINAPI service_main(DWORD, wchar_t**) {
         return;
     }
     (*log)->info("service starting (pid {})", ::GetCurrentProcessId());
+    // What a LocalSystem service executes and reads must not be writable by users (also when the folder
+    // was made by `sc create` instead of `service install`).
+    if (auto acl = hw::restrict_to_system_and_admins(s.config->data_dir); !acl)
+        (*log)->warn("data folder ACL: {}", acl.error().describe());
     report_status(SERVICE_RUNNING);
     int exit_code = kExitOk;
     StopSignal done;
