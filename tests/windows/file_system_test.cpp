@@ -12,7 +12,9 @@ TEST_CASE("files: UTF-16 paths end to end (write, size, overwrite, remove)") {
     bp::wintest::ScratchDir scratch("bootprint-files");
     Win32FileSystem fs;
     // "Prüfung" and "測試": not representable in the ANSI code page of most machines.
-    const std::string dir = scratch.str() + "\\Pr\xC3\xBC" "fung\\\xE6\xB8\xAC\xE8\xA9\xA6";
+    const std::string dir = scratch.str() +
+                            "\\Pr\xC3\xBC"
+                            "fung\\\xE6\xB8\xAC\xE8\xA9\xA6";
     REQUIRE(fs.create_directories(dir));
     REQUIRE(fs.create_directories(dir));  // again: fine
     const std::string file = dir + "\\trace-\xC3\xA9t\xC3\xA9.etl";
@@ -22,7 +24,8 @@ TEST_CASE("files: UTF-16 paths end to end (write, size, overwrite, remove)") {
     REQUIRE(fs.write_file(file, "hello"));
     CHECK(**fs.file_size(file) == 5u);
     // The name on disk is the UTF-16 one, not a mangled ANSI rendering.
-    const std::filesystem::path wide = scratch.path() / L"Pr\u00FCfung" / L"\u6E2C\u8A66" / L"trace-\u00E9t\u00E9.etl";
+    const std::filesystem::path wide =
+        scratch.path() / L"Pr\u00FCfung" / L"\u6E2C\u8A66" / L"trace-\u00E9t\u00E9.etl";
     CHECK(std::filesystem::exists(wide));
     CHECK(std::filesystem::file_size(wide) == 5u);
 

@@ -18,7 +18,8 @@ TEST_CASE("idle: one window of CPU and disk busy time, within 0..100") {
     CHECK(s->cpu_percent <= 100.0);
     CHECK(s->disk_percent >= 0.0);
     CHECK(s->disk_percent <= 100.0);
-    if (!sampler.disk_counter()) WARN("no \\PhysicalDisk(_Total)\\% Disk Time counter here (Wine): disk reads idle");
+    if (!sampler.disk_counter())
+        WARN("no \\PhysicalDisk(_Total)\\% Disk Time counter here (Wine): disk reads idle");
 }
 
 TEST_CASE("idle: a machine kept busy reads busy") {

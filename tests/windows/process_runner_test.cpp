@@ -13,8 +13,12 @@ using bp::host::win32::command_line;
 using bp::host::win32::Win32ProcessRunner;
 
 namespace {
-std::string child() { return bp::wintest::exe_dir() + "\\test_child.exe"; }
-std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+std::string child() {
+    return bp::wintest::exe_dir() + "\\test_child.exe";
+}
+std::size_t lines(const std::string& s) {
+    return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n'));
+}
 }  // namespace
 
 TEST_CASE("process: the command line quotes as the child's runtime parses it back") {
@@ -24,7 +28,8 @@ TEST_CASE("process: the command line quotes as the child's runtime parses it bac
     CHECK(command_line({"C:\\plain\\path"}) == "C:\\plain\\path");
 
     Win32ProcessRunner runner;
-    const std::vector<std::string> args = {"plain", "two words", "", "quote\"inside", "C:\\trailing\\", "a\\\\\"b"};
+    const std::vector<std::string> args = {"plain",         "two words",      "",
+                                           "quote\"inside", "C:\\trailing\\", "a\\\\\"b"};
     std::vector<std::string> argv = {child(), "echo"};
     argv.insert(argv.end(), args.begin(), args.end());
     auto out = runner.run(argv, {});

@@ -9,8 +9,11 @@ using bp::Errc;
 using bp::host::win32::Win32Registry;
 
 namespace {
-const std::string kTestKey = "HKLM\\SOFTWARE\\BootprintTests\\registry-" + std::to_string(::GetCurrentProcessId());
-std::int64_t now_us() { return bp::host::SystemClock().now_us(); }
+const std::string kTestKey =
+    "HKLM\\SOFTWARE\\BootprintTests\\registry-" + std::to_string(::GetCurrentProcessId());
+std::int64_t now_us() {
+    return bp::host::SystemClock().now_us();
+}
 }  // namespace
 
 TEST_CASE("registry: a DWORD round trip creates the key, overwrites, deletes") {
@@ -53,7 +56,8 @@ TEST_CASE("registry: DisablePagingExecutive under Memory Management is written a
     REQUIRE(reg.write_dword(bp::host::kMemoryManagementKey, bp::host::kDisablePagingExecutive, 1));
     CHECK(**reg.read_dword(bp::host::kMemoryManagementKey, bp::host::kDisablePagingExecutive) == 1u);
     if (original->has_value()) {
-        REQUIRE(reg.write_dword(bp::host::kMemoryManagementKey, bp::host::kDisablePagingExecutive, **original));
+        REQUIRE(
+            reg.write_dword(bp::host::kMemoryManagementKey, bp::host::kDisablePagingExecutive, **original));
     } else {
         REQUIRE(reg.delete_value(bp::host::kMemoryManagementKey, bp::host::kDisablePagingExecutive));
     }

@@ -48,7 +48,8 @@ std::string read_text(const std::string& path) {
     std::string out;
     auto wpath = hw::widen(path);
     if (!wpath) return out;
-    HANDLE h = ::CreateFileW(wpath->c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr);
+    HANDLE h =
+        ::CreateFileW(wpath->c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING, 0, nullptr);
     if (h == INVALID_HANDLE_VALUE) return out;
     char buffer[65536];
     DWORD got = 0;
@@ -94,9 +95,11 @@ void add_boot(const std::vector<std::string>& args, std::size_t i, hw::Win32Regi
         }
     }
     if (profile.empty() || !file_mode || temp_dir.empty())
-        fail(wpr::kInvalidSyntax, "Invalid command syntax (expected -addboot FILE!NAME -filemode -recordtempto DIR).");
+        fail(wpr::kInvalidSyntax,
+             "Invalid command syntax (expected -addboot FILE!NAME -filemode -recordtempto DIR).");
     if (load_state().value("armed", false))
-        fail(wpr::kAlreadyRunning, "Boottrace is already scheduled. Cancel the boottrace first to add the boottrace");
+        fail(wpr::kAlreadyRunning,
+             "Boottrace is already scheduled. Cancel the boottrace first to add the boottrace");
     const auto bang = profile.rfind('!');
     if (bang == std::string::npos) fail(wpr::kInvalidSyntax, "Expected FILE.wprp!ProfileName: " + profile);
     const std::string file = profile.substr(0, bang);
@@ -104,7 +107,8 @@ void add_boot(const std::vector<std::string>& args, std::size_t i, hw::Win32Regi
     const std::string text = read_text(file);
     if (text.empty()) fail(wpr::kPathNotFound, "The profile file cannot be read: " + file);
     if (text.find("Id=\"" + selector + ".File\"") == std::string::npos)
-        fail(wpr::kNoProviders, "Profile '" + selector + "' not found (expected Profile Id: " + selector + ".File)");
+        fail(wpr::kNoProviders,
+             "Profile '" + selector + "' not found (expected Profile Id: " + selector + ".File)");
     auto wtemp = hw::widen(temp_dir);
     const DWORD a = wtemp ? ::GetFileAttributesW(wtemp->c_str()) : INVALID_FILE_ATTRIBUTES;
     if (a == INVALID_FILE_ATTRIBUTES || !(a & FILE_ATTRIBUTE_DIRECTORY))
@@ -129,7 +133,8 @@ std::vector<std::string> armed_pool_tags(const std::string& armed) {
 }
 
 void stop_boot(const std::vector<std::string>& args, std::size_t i, hw::Win32Registry& registry) {
-    if (i + 1 >= args.size()) fail(wpr::kInvalidSyntax, "Invalid command syntax: -stopboot needs a file name.");
+    if (i + 1 >= args.size())
+        fail(wpr::kInvalidSyntax, "Invalid command syntax: -stopboot needs a file name.");
     const std::string out = args[i + 1];
     const nlohmann::json state = load_state();
     if (!state.value("armed", false)) fail(wpr::kNoProfilesRunning, "There are no trace profiles running.");
@@ -181,7 +186,8 @@ int wmain(int argc, wchar_t** wargv) {
     if (command == "-addboot") add_boot(args, i, registry);
     if (command == "-stopboot") stop_boot(args, i, registry);
     if (command == "-cancelboot") {
-        if (!load_state().value("armed", false)) fail(wpr::kNoProfilesRunning, "There are no trace profiles running.");
+        if (!load_state().value("armed", false))
+            fail(wpr::kNoProfilesRunning, "There are no trace profiles running.");
         disarm(registry);
         std::printf("The boot trace was cancelled.\n");
         finish(wpr::kOk);

@@ -40,6 +40,8 @@ class ScratchDir {
     std::filesystem::path path_;
 };
 
-inline bool under_wine() { return host::win32::running_under_wine(); }
+inline bool under_wine() {
+    return host::win32::running_under_wine();
+}
 
 }  // namespace bp::wintest

@@ -36,7 +36,8 @@ int report_error(const Error& e) {
 Result<Agent> open_agent(const AgentContext& ctx) {
     host::win32::Win32FileSystem files;
     BP_TRY_STATUS(files.create_directories(ctx.data_dir));
-    auto platform = std::make_unique<WindowsAgentHost>(host::win32::WindowsHostOptions{ctx.data_dir, ctx.wpr, false});
+    auto platform =
+        std::make_unique<WindowsAgentHost>(host::win32::WindowsHostOptions{ctx.data_dir, ctx.wpr, false});
     const std::string db_path = platform->db_file();
     BP_TRY(store::AgentStore store, store::AgentStore::open(db_path));
     BP_TRY(campaign::CampaignDb db, campaign::CampaignDb::open(db_path));

@@ -33,13 +33,16 @@ void register_service_commands(CLI::App& app, bp::agent::AgentContext& ctx) {
     auto once = std::make_shared<bool>(false);
     auto poll_ms = std::make_shared<std::uint32_t>(60000);
     auto backoff_ms = std::make_shared<std::uint32_t>(5000);
-    auto* run = app.add_subcommand("run", "The service's entry point (in a console when the SCM did not start it)");
-    run->add_flag("--test-power", config->test_power,
-                  "Record reboot requests instead of restarting (Wine tests); the next start plays the reboot");
+    auto* run =
+        app.add_subcommand("run", "The service's entry point (in a console when the SCM did not start it)");
+    run->add_flag(
+        "--test-power", config->test_power,
+        "Record reboot requests instead of restarting (Wine tests); the next start plays the reboot");
     run->add_flag("--once", *once, "Console: return at the first step that does not advance");
     run->add_option("--poll-ms", *poll_ms, "Idle: look for a new campaign this often");
     run->add_option("--retry-backoff-ms", *backoff_ms, "Wait between tries of a failed step");
-    run->add_option("--max-step-attempts", config->max_step_attempts, "Tries of one step before the campaign fails")
+    run->add_option("--max-step-attempts", config->max_step_attempts,
+                    "Tries of one step before the campaign fails")
         ->check(CLI::Range(1, 100));
     run->callback([=, &ctx] {
         config->data_dir = ctx.data_dir;
@@ -52,9 +55,11 @@ void register_service_commands(CLI::App& app, bp::agent::AgentContext& ctx) {
     auto* service = app.add_subcommand("service", "Install, uninstall, start or stop the Windows service");
     service->require_subcommand(1);
     auto install_test_power = std::make_shared<bool>(false);
-    auto* install = service->add_subcommand(
-        "install", "LocalSystem, automatic (delayed) start, restart on failure; data folder for SYSTEM and Administrators");
-    install->add_flag("--test-power", *install_test_power, "The service records reboots instead (Wine tests)");
+    auto* install = service->add_subcommand("install",
+                                            "LocalSystem, automatic (delayed) start, restart on failure; "
+                                            "data folder for SYSTEM and Administrators");
+    install->add_flag("--test-power", *install_test_power,
+                      "The service records reboots instead (Wine tests)");
     install->callback([=, &ctx] {
         aw::ServiceConfig c;
         c.data_dir = ctx.data_dir;
@@ -69,7 +74,8 @@ void register_service_commands(CLI::App& app, bp::agent::AgentContext& ctx) {
             ctx.exit_code = bp::agent::report_error(s.error());
             return;
         }
-        std::printf("service %ls installed: %s --data-dir %s run\n", aw::kServiceName, exe->c_str(), c.data_dir.c_str());
+        std::printf("service %ls installed: %s --data-dir %s run\n", aw::kServiceName, exe->c_str(),
+                    c.data_dir.c_str());
     });
     service->add_subcommand("uninstall", "Stop and delete the service")->callback([&ctx] {
         if (auto s = aw::uninstall_service(); !s) {

@@ -24,7 +24,8 @@ namespace {
 
 Error scm_error(const std::string& what, DWORD error = ::GetLastError()) {
     wchar_t text[512] = {};
-    ::FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, error, 0, text, 511, nullptr);
+    ::FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, error, 0, text, 511,
+                     nullptr);
     auto narrowed = hw::narrow(text);
     std::string message = narrowed ? *narrowed : std::string();
     while (!message.empty() && (message.back() == '\n' || message.back() == '\r' || message.back() == '.'))
@@ -47,9 +48,15 @@ struct ScHandle {
 }  // namespace
 
 StopSignal::StopSignal() : event_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)) {}
-StopSignal::~StopSignal() { ::CloseHandle(static_cast<HANDLE>(event_)); }
-void StopSignal::request() { ::SetEvent(static_cast<HANDLE>(event_)); }
-bool StopSignal::requested() const { return ::WaitForSingleObject(static_cast<HANDLE>(event_), 0) == WAIT_OBJECT_0; }
+StopSignal::~StopSignal() {
+    ::CloseHandle(static_cast<HANDLE>(event_));
+}
+void StopSignal::request() {
+    ::SetEvent(static_cast<HANDLE>(event_));
+}
+bool StopSignal::requested() const {
+    return ::WaitForSingleObject(static_cast<HANDLE>(event_), 0) == WAIT_OBJECT_0;
+}
 bool StopSignal::wait_for(std::chrono::milliseconds duration) const {
     const auto ms = std::max<std::int64_t>(0, std::min<std::int64_t>(duration.count(), 0x7FFFFFFF));
     return ::WaitForSingleObject(static_cast<HANDLE>(event_), static_cast<DWORD>(ms)) == WAIT_OBJECT_0;
@@ -63,7 +70,8 @@ Result<std::shared_ptr<spdlog::logger>> open_log(const std::string& data_dir, bo
     try {
         sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(file, 5u << 20, 5));
     } catch (const spdlog::spdlog_ex& e) {
-        return make_error(Errc::io, std::string("cannot open the log: ") + e.what()).with_path(data_dir + "\\logs");
+        return make_error(Errc::io, std::string("cannot open the log: ") + e.what())
+            .with_path(data_dir + "\\logs");
     }
     if (console) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
     auto log = std::make_shared<spdlog::logger>("agent", sinks.begin(), sinks.end());
@@ -97,8 +105,9 @@ int agent_loop(const ServiceConfig& config, const StopSignal& stop, spdlog::logg
         return kExitError;
     }
     auto boot = host->boot.current();
-    log.info("agent running: data {}, wpr {}, machine {}, boot {}{}", config.data_dir, host->wpr, host->machine,
-             boot ? boot->id : boot.error().describe(), config.test_power ? " (test power: no real reboot)" : "");
+    log.info("agent running: data {}, wpr {}, machine {}, boot {}{}", config.data_dir, host->wpr,
+             host->machine, boot ? boot->id : boot.error().describe(),
+             config.test_power ? " (test power: no real reboot)" : "");
     cp::EngineOptions options;
     options.retry_backoff = config.retry_backoff;
     options.max_step_attempts = config.max_step_attempts;
@@ -114,7 +123,8 @@ int agent_loop(const ServiceConfig& config, const StopSignal& stop, spdlog::logg
             stop.wait_for(config.retry_backoff);
             continue;
         }
-        if (*outcome != cp::StepOutcome::advanced && *outcome != last) log.info("campaign: {}", cp::to_string(*outcome));
+        if (*outcome != cp::StepOutcome::advanced && *outcome != last)
+            log.info("campaign: {}", cp::to_string(*outcome));
         last = *outcome;
         switch (*outcome) {
             case cp::StepOutcome::advanced:
@@ -162,8 +172,10 @@ void report_status(DWORD state, DWORD wait_hint_ms = 0, DWORD exit_code = NO_ERR
     s.status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
     s.status.dwCurrentState = state;
     s.status.dwWaitHint = wait_hint_ms;
-    s.status.dwControlsAccepted = state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN : 0;
-    s.status.dwCheckPoint = (state == SERVICE_RUNNING || state == SERVICE_STOPPED) ? 0 : s.status.dwCheckPoint + 1;
+    s.status.dwControlsAccepted =
+        state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN : 0;
+    s.status.dwCheckPoint =
+        (state == SERVICE_RUNNING || state == SERVICE_STOPPED) ? 0 : s.status.dwCheckPoint + 1;
     if (exit_code == NO_ERROR) {
         s.status.dwWin32ExitCode = NO_ERROR;
         s.status.dwServiceSpecificExitCode = 0;
@@ -228,7 +240,9 @@ BOOL WINAPI console_handler(DWORD) {
     return TRUE;
 }
 
-std::wstring quote(const std::wstring& s) { return L"\"" + s + L"\""; }
+std::wstring quote(const std::wstring& s) {
+    return L"\"" + s + L"\"";
+}
 
 }  // namespace
 
@@ -268,8 +282,8 @@ Status install_service(const ServiceConfig& config, const std::string& executabl
     if (!scm.h) return scm_error("cannot open the service control manager");
     // LocalSystem (no account name), own process, automatic start.
     ScHandle svc{::CreateServiceW(scm.h, kServiceName, L"Bootprint agent", SERVICE_ALL_ACCESS,
-                                  SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START, SERVICE_ERROR_NORMAL, binpath.c_str(),
-                                  nullptr, nullptr, nullptr, nullptr, nullptr)};
+                                  SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START, SERVICE_ERROR_NORMAL,
+                                  binpath.c_str(), nullptr, nullptr, nullptr, nullptr, nullptr)};
     if (!svc.h) return scm_error("cannot create the service");
     auto undo = [&](Error e) -> Status {
         ::DeleteService(svc.h);
@@ -292,7 +306,8 @@ Status install_service(const ServiceConfig& config, const std::string& executabl
     SERVICE_DELAYED_AUTO_START_INFO delayed{TRUE};
     BP_TRY_STATUS(config2(SERVICE_CONFIG_DELAYED_AUTO_START_INFO, &delayed, "make the start delayed"));
     // Restart after 1 min, 1 min, 5 min; the count resets after a day without failure.
-    SC_ACTION actions[3] = {{SC_ACTION_RESTART, 60000}, {SC_ACTION_RESTART, 60000}, {SC_ACTION_RESTART, 300000}};
+    SC_ACTION actions[3] = {
+        {SC_ACTION_RESTART, 60000}, {SC_ACTION_RESTART, 60000}, {SC_ACTION_RESTART, 300000}};
     SERVICE_FAILURE_ACTIONSW failure{};
     failure.dwResetPeriod = 86400;
     failure.cActions = 3;
@@ -311,8 +326,8 @@ Status wait_for_state(SC_HANDLE svc, DWORD wanted, std::chrono::seconds limit) {
     for (;;) {
         SERVICE_STATUS_PROCESS status{};
         DWORD needed = 0;
-        if (!::QueryServiceStatusEx(svc, SC_STATUS_PROCESS_INFO, reinterpret_cast<BYTE*>(&status), sizeof status,
-                                    &needed))
+        if (!::QueryServiceStatusEx(svc, SC_STATUS_PROCESS_INFO, reinterpret_cast<BYTE*>(&status),
+                                    sizeof status, &needed))
             return scm_error("cannot query the service");
         if (status.dwCurrentState == wanted) return {};
         if (wanted == SERVICE_RUNNING && status.dwCurrentState == SERVICE_STOPPED)
@@ -349,7 +364,8 @@ Status stop_service() {
     BP_TRY(SC_HANDLE raw, open_service(SERVICE_STOP | SERVICE_QUERY_STATUS));
     ScHandle svc{raw};
     SERVICE_STATUS status{};
-    if (!::ControlService(svc.h, SERVICE_CONTROL_STOP, &status) && ::GetLastError() != ERROR_SERVICE_NOT_ACTIVE)
+    if (!::ControlService(svc.h, SERVICE_CONTROL_STOP, &status) &&
+        ::GetLastError() != ERROR_SERVICE_NOT_ACTIVE)
         return scm_error("cannot stop the service");
     return wait_for_state(svc.h, SERVICE_STOPPED, std::chrono::seconds(120));
 }

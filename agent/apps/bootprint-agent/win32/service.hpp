@@ -24,8 +24,8 @@ inline constexpr const wchar_t* kServiceName = L"BootprintAgent";
 
 struct ServiceConfig {
     std::string data_dir;
-    std::string wpr;                                    // explicit wpr.exe (empty: locate it)
-    bool test_power = false;                            // Wine tests: RecordingPower, simulated boots
+    std::string wpr;                                           // explicit wpr.exe (empty: locate it)
+    bool test_power = false;                                   // Wine tests: RecordingPower, simulated boots
     std::chrono::milliseconds poll{std::chrono::seconds(60)};  // idle: look for a new campaign this often
     std::chrono::milliseconds retry_backoff{std::chrono::seconds(5)};
     std::uint32_t max_step_attempts = 5;

@@ -140,9 +140,9 @@ Result<std::string> executable_path();
 Status restrict_to_system_and_admins(const std::string& dir);
 
 struct WindowsHostOptions {
-    std::string data_dir;      // C:\ProgramData\Bootprint
-    std::string wpr;           // explicit wpr.exe (empty: locate_wpr())
-    bool test_power = false;   // RecordingPower + simulated boots (Wine tests)
+    std::string data_dir;     // C:\ProgramData\Bootprint
+    std::string wpr;          // explicit wpr.exe (empty: locate_wpr())
+    bool test_power = false;  // RecordingPower + simulated boots (Wine tests)
 };
 
 // Every port of this Windows machine.

@@ -9,23 +9,24 @@ namespace bp::host::win32 {
 Result<std::wstring> widen(std::string_view utf8) {
     if (utf8.empty()) return std::wstring();
     if (utf8.size() > 0x7FFFFFFF) return make_error(Errc::invalid_argument, "text too long for Win32");
-    const int n = ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8.data(), static_cast<int>(utf8.size()),
-                                        nullptr, 0);
+    const int n = ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8.data(),
+                                        static_cast<int>(utf8.size()), nullptr, 0);
     if (n <= 0) return make_error(Errc::invalid_argument, "not valid UTF-8: " + std::string(utf8));
     std::wstring out(static_cast<std::size_t>(n), L'\0');
-    ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8.data(), static_cast<int>(utf8.size()), out.data(), n);
+    ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, utf8.data(), static_cast<int>(utf8.size()),
+                          out.data(), n);
     return out;
 }
 
 Result<std::string> narrow(std::wstring_view utf16) {
     if (utf16.empty()) return std::string();
     if (utf16.size() > 0x7FFFFFFF) return make_error(Errc::invalid_argument, "text too long for Win32");
-    const int n = ::WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, utf16.data(), static_cast<int>(utf16.size()),
-                                        nullptr, 0, nullptr, nullptr);
+    const int n = ::WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, utf16.data(),
+                                        static_cast<int>(utf16.size()), nullptr, 0, nullptr, nullptr);
     if (n <= 0) return make_error(Errc::invalid_argument, "not valid UTF-16 (unpaired surrogate)");
     std::string out(static_cast<std::size_t>(n), '\0');
-    ::WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, utf16.data(), static_cast<int>(utf16.size()), out.data(),
-                          n, nullptr, nullptr);
+    ::WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, utf16.data(), static_cast<int>(utf16.size()),
+                          out.data(), n, nullptr, nullptr);
     return out;
 }
 
@@ -34,8 +35,8 @@ namespace detail {
 Error win32_error(Errc code, const std::string& what, DWORD error) {
     wchar_t* text = nullptr;
     const DWORD n = ::FormatMessageW(
-        FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, error,
-        0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
+        FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+        error, 0, reinterpret_cast<wchar_t*>(&text), 0, nullptr);
     std::string message;
     if (n > 0 && text) {
         std::wstring w(text, n);

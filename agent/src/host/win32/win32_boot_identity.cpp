@@ -44,8 +44,8 @@ Result<BootInfo> Win32BootIdentity::current() {
         info = BootInfo{marker->id, marker->boot_time_us};
     } else {
         info = BootInfo{"boot-" + std::to_string(boot_time / 1000), boot_time};
-        BP_TRY_STATUS(files_.write_file(marker_file_,
-                                        nlohmann::json{{"id", info.id}, {"boot_time_us", info.boot_time_us}}.dump()));
+        BP_TRY_STATUS(files_.write_file(
+            marker_file_, nlohmann::json{{"id", info.id}, {"boot_time_us", info.boot_time_us}}.dump()));
     }
     if (!simulated_boot_file_.empty()) {
         BP_TRY(auto simulated, read_marker(simulated_boot_file_));

@@ -11,8 +11,10 @@ namespace bp::host::win32 {
 Status Win32FileSystem::write_file(const std::string& path, std::string_view bytes) {
     BP_TRY(std::wstring wpath, widen(path));
     const std::wstring wtmp = wpath + L".tmp";
-    HANDLE h = ::CreateFileW(wtmp.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
-    if (h == INVALID_HANDLE_VALUE) return detail::last_error(Errc::io, "cannot create the file").with_path(path + ".tmp");
+    HANDLE h =
+        ::CreateFileW(wtmp.c_str(), GENERIC_WRITE, 0, nullptr, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (h == INVALID_HANDLE_VALUE)
+        return detail::last_error(Errc::io, "cannot create the file").with_path(path + ".tmp");
     std::size_t done = 0;
     bool ok = true;
     DWORD error = 0;
@@ -54,7 +56,8 @@ Result<std::optional<std::uint64_t>> Win32FileSystem::file_size(const std::strin
     }
     if (data.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
         return make_error(Errc::io, "not a regular file").with_path(path);
-    return std::optional<std::uint64_t>((static_cast<std::uint64_t>(data.nFileSizeHigh) << 32) | data.nFileSizeLow);
+    return std::optional<std::uint64_t>((static_cast<std::uint64_t>(data.nFileSizeHigh) << 32) |
+                                        data.nFileSizeLow);
 }
 
 Status Win32FileSystem::create_directories(const std::string& path) {

@@ -38,17 +38,22 @@ Win32IdleSampler::Win32IdleSampler() : pdh_(std::make_unique<Pdh>()) {
 
 Win32IdleSampler::~Win32IdleSampler() = default;
 
-bool Win32IdleSampler::disk_counter() const { return pdh_->disk != nullptr; }
+bool Win32IdleSampler::disk_counter() const {
+    return pdh_->disk != nullptr;
+}
 
 Result<IdleSample> Win32IdleSampler::sample(std::chrono::milliseconds window) {
     FILETIME idle0, kernel0, user0, idle1, kernel1, user1;
-    if (!::GetSystemTimes(&idle0, &kernel0, &user0)) return detail::last_error(Errc::io, "GetSystemTimes failed");
+    if (!::GetSystemTimes(&idle0, &kernel0, &user0))
+        return detail::last_error(Errc::io, "GetSystemTimes failed");
     const bool disk = pdh_->disk && ::PdhCollectQueryData(pdh_->query) == ERROR_SUCCESS;
     ::Sleep(static_cast<DWORD>(std::max<std::int64_t>(window.count(), 1)));
-    if (!::GetSystemTimes(&idle1, &kernel1, &user1)) return detail::last_error(Errc::io, "GetSystemTimes failed");
+    if (!::GetSystemTimes(&idle1, &kernel1, &user1))
+        return detail::last_error(Errc::io, "GetSystemTimes failed");
     IdleSample out;
     // Kernel time includes idle time.
-    const double total = static_cast<double>((ticks(kernel1) - ticks(kernel0)) + (ticks(user1) - ticks(user0)));
+    const double total =
+        static_cast<double>((ticks(kernel1) - ticks(kernel0)) + (ticks(user1) - ticks(user0)));
     const double idle = static_cast<double>(ticks(idle1) - ticks(idle0));
     out.cpu_percent = total > 0 ? std::clamp(100.0 * (total - idle) / total, 0.0, 100.0) : 0.0;
     if (disk && ::PdhCollectQueryData(pdh_->query) == ERROR_SUCCESS) {

@@ -49,7 +49,8 @@ Status Win32Power::reboot(const RebootRequest& request) {
 }
 
 Status RecordingPower::reboot(const RebootRequest& request) {
-    const nlohmann::json j = {{"message", request.message}, {"reason", request.reason}, {"at_us", clock_.now_us()}};
+    const nlohmann::json j = {
+        {"message", request.message}, {"reason", request.reason}, {"at_us", clock_.now_us()}};
     return files_.write_file(request_file_, j.dump());
 }
 
@@ -63,14 +64,17 @@ Result<bool> apply_recorded_reboot(const std::string& request_file, const std::s
         try {
             number = nlohmann::json::parse(*previous).at("number").get<std::uint64_t>();
         } catch (const std::exception& e) {
-            return make_error(Errc::corrupt, std::string("simulated boot file: ") + e.what()).with_path(simulated_boot_file);
+            return make_error(Errc::corrupt, std::string("simulated boot file: ") + e.what())
+                .with_path(simulated_boot_file);
         }
     }
-    BP_TRY_STATUS(files.write_file(simulated_boot_file,
-                                   nlohmann::json{{"number", number + 1}, {"boot_time_us", clock.now_us()}}.dump()));
+    BP_TRY_STATUS(
+        files.write_file(simulated_boot_file,
+                         nlohmann::json{{"number", number + 1}, {"boot_time_us", clock.now_us()}}.dump()));
     // At boot the kernel starts the configured autologger and records how that went.
     BP_TRY(auto start, registry.read_dword(wpr::kBootAutologgerKey, wpr::kAutologgerStart));
-    if (start && *start == 1) BP_TRY_STATUS(registry.write_dword(wpr::kBootAutologgerKey, wpr::kAutologgerStatus, 0));
+    if (start && *start == 1)
+        BP_TRY_STATUS(registry.write_dword(wpr::kBootAutologgerKey, wpr::kAutologgerStatus, 0));
     BP_TRY_STATUS(files.remove_file(request_file));
     return true;
 }

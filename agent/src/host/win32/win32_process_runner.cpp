@@ -76,7 +76,8 @@ std::string command_line(const std::vector<std::string>& argv) {
     return out;
 }
 
-Result<ProcessOutput> Win32ProcessRunner::run(const std::vector<std::string>& argv, const RunOptions& options) {
+Result<ProcessOutput> Win32ProcessRunner::run(const std::vector<std::string>& argv,
+                                              const RunOptions& options) {
     if (argv.empty()) return make_error(Errc::invalid_argument, "no program to run");
     BP_TRY(std::wstring program, widen(argv[0]));
     const DWORD attributes = ::GetFileAttributesW(program.c_str());
@@ -88,8 +89,8 @@ Result<ProcessOutput> Win32ProcessRunner::run(const std::vector<std::string>& ar
     BP_TRY_STATUS(make_pipe(out_read, out_write));
     BP_TRY_STATUS(make_pipe(err_read, err_write));
     SECURITY_ATTRIBUTES sa{sizeof sa, nullptr, TRUE};
-    Handle null_in(::CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0,
-                                 nullptr));
+    Handle null_in(::CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa, OPEN_EXISTING,
+                                 0, nullptr));
     if (null_in.h == INVALID_HANDLE_VALUE) return detail::last_error(Errc::io, "cannot open NUL");
 
     Handle job(::CreateJobObjectW(nullptr, nullptr));
@@ -106,8 +107,8 @@ Result<ProcessOutput> Win32ProcessRunner::run(const std::vector<std::string>& ar
     si.hStdError = err_write.h;
     PROCESS_INFORMATION pi{};
     if (!::CreateProcessW(program.c_str(), line.data(), nullptr, nullptr, TRUE,
-                          CREATE_NO_WINDOW | CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT, nullptr, nullptr, &si,
-                          &pi)) {
+                          CREATE_NO_WINDOW | CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT, nullptr, nullptr,
+                          &si, &pi)) {
         const DWORD e = ::GetLastError();
         return detail::win32_error(e == ERROR_FILE_NOT_FOUND ? Errc::not_found : Errc::io,
                                    "cannot start the program", e)

@@ -65,9 +65,11 @@ Status Win32Registry::write_dword(std::string_view key, std::string_view name, s
     LSTATUS rc = ::RegCreateKeyExW(path.root, path.subkey.c_str(), 0, nullptr, REG_OPTION_NON_VOLATILE,
                                    KEY_SET_VALUE | KEY_WOW64_64KEY, nullptr, &h.key, nullptr);
     if (rc != ERROR_SUCCESS)
-        return detail::win32_error(Errc::io, "cannot create or open " + std::string(key), static_cast<DWORD>(rc));
+        return detail::win32_error(Errc::io, "cannot create or open " + std::string(key),
+                                   static_cast<DWORD>(rc));
     const DWORD data = value;
-    rc = ::RegSetValueExW(h.key, wname.c_str(), 0, REG_DWORD, reinterpret_cast<const BYTE*>(&data), sizeof data);
+    rc = ::RegSetValueExW(h.key, wname.c_str(), 0, REG_DWORD, reinterpret_cast<const BYTE*>(&data),
+                          sizeof data);
     if (rc != ERROR_SUCCESS)
         return detail::win32_error(Errc::io, "cannot write " + describe(key, name), static_cast<DWORD>(rc));
     // The value must be on disk before the reboot that makes it effective.
@@ -94,7 +96,8 @@ Status Win32Registry::delete_value(std::string_view key, std::string_view name) 
 Result<std::optional<std::int64_t>> Win32Registry::key_last_write_us(std::string_view key) {
     BP_TRY(KeyPath path, parse_key(key));
     KeyHandle h;
-    const LSTATUS rc = ::RegOpenKeyExW(path.root, path.subkey.c_str(), 0, KEY_QUERY_VALUE | KEY_WOW64_64KEY, &h.key);
+    const LSTATUS rc =
+        ::RegOpenKeyExW(path.root, path.subkey.c_str(), 0, KEY_QUERY_VALUE | KEY_WOW64_64KEY, &h.key);
     if (rc == ERROR_FILE_NOT_FOUND || rc == ERROR_PATH_NOT_FOUND) return std::optional<std::int64_t>();
     if (rc != ERROR_SUCCESS)
         return detail::win32_error(Errc::io, "cannot open " + std::string(key), static_cast<DWORD>(rc));

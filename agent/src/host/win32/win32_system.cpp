@@ -25,7 +25,8 @@ std::wstring environment(const wchar_t* name) {
 Result<std::string> locate_wpr(const std::string& explicit_path) {
     if (!explicit_path.empty()) {
         BP_TRY(std::wstring w, widen(explicit_path));
-        if (!is_file(w)) return make_error(Errc::not_found, "wpr.exe does not exist").with_path(explicit_path);
+        if (!is_file(w))
+            return make_error(Errc::not_found, "wpr.exe does not exist").with_path(explicit_path);
         return explicit_path;
     }
     std::vector<std::wstring> candidates;
@@ -35,7 +36,8 @@ Result<std::string> locate_wpr(const std::string& explicit_path) {
     // The Windows Performance Toolkit of the ADK/SDK (newer than the inbox one on older builds).
     for (const wchar_t* var : {L"ProgramFiles(x86)", L"ProgramFiles"}) {
         const std::wstring base = environment(var);
-        if (!base.empty()) candidates.push_back(base + L"\\Windows Kits\\10\\Windows Performance Toolkit\\wpr.exe");
+        if (!base.empty())
+            candidates.push_back(base + L"\\Windows Kits\\10\\Windows Performance Toolkit\\wpr.exe");
     }
     std::string looked;
     for (const auto& c : candidates) {

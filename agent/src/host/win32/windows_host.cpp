@@ -26,14 +26,18 @@ struct WindowsHost::Ports {
 WindowsHost::WindowsHost(WindowsHostOptions options) : options_(std::move(options)) {}
 WindowsHost::~WindowsHost() = default;
 
-std::string WindowsHost::reboot_request_file() const { return options_.data_dir + "\\test-power\\reboot-request.json"; }
+std::string WindowsHost::reboot_request_file() const {
+    return options_.data_dir + "\\test-power\\reboot-request.json";
+}
 Result<bool> WindowsHost::play_recorded_reboot() {
     if (!options_.test_power) return false;
     BP_TRY(Host h, host());
     return apply_recorded_reboot(reboot_request_file(), simulated_boot_file(), h.files, h.clock, h.registry);
 }
 
-std::string WindowsHost::simulated_boot_file() const { return options_.data_dir + "\\test-power\\boot.json"; }
+std::string WindowsHost::simulated_boot_file() const {
+    return options_.data_dir + "\\test-power\\boot.json";
+}
 
 Result<Host> WindowsHost::host() {
     if (!ports_) {
@@ -41,12 +45,13 @@ Result<Host> WindowsHost::host() {
         BP_TRY_STATUS(ports->files.create_directories(options_.data_dir));
         BP_TRY(wpr_, locate_wpr(options_.wpr));
         BP_TRY(machine_, machine_name());
-        if (options_.test_power) BP_TRY_STATUS(ports->files.create_directories(options_.data_dir + "\\test-power"));
+        if (options_.test_power)
+            BP_TRY_STATUS(ports->files.create_directories(options_.data_dir + "\\test-power"));
         ports_ = std::move(ports);
     }
     Power& power = options_.test_power ? static_cast<Power&>(ports_->recording_power) : ports_->power;
-    return Host{ports_->registry, ports_->processes, power, ports_->clock, ports_->boot, ports_->idle,
-                ports_->files,    wpr_,              options_.data_dir, machine_};
+    return Host{ports_->registry, ports_->processes, power, ports_->clock,     ports_->boot,
+                ports_->idle,     ports_->files,     wpr_,  options_.data_dir, machine_};
 }
 
 }  // namespace bp::host::win32
