@@ -115,7 +115,7 @@ if [ -n "$prefix_pid" ]; then
   echo "timing: wine prefix init $(cat "$build/prefix-time") s (waited $(elapsed "$t") s after the build)"
 fi
 # One persistent server for all tests (trap 7.1, 7.5), its helpers booted with no inherited stdio (7.2).
-wineserver -p
+wineserver -p </dev/null >/dev/null 2>&1
 server_started=1
 wine cmd /c exit </dev/null >/dev/null 2>&1
 export BOOTPRINT_WINESERVER_MANAGED=1

@@ -22,7 +22,7 @@ step() { printf '[%5.1f s] %s\n' "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{
 # A server of our own unless scripts/windows.sh runs one (trap 7.1: services die with the last client).
 own_server=0
 if [ -z "${BOOTPRINT_WINESERVER_MANAGED:-}" ]; then
-  wineserver -p
+  wineserver -p </dev/null >/dev/null 2>&1
   own_server=1
   wine cmd /c exit </dev/null >/dev/null 2>&1     # helpers booted with no inherited pipes (trap 7.2)
 fi
