@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Bootprint needs to build and test, from Debian 12's package registry.
 # Idempotent: when every package is already installed it does nothing (no network).
+#   scripts/setup.sh            the Linux build and tests
+#   scripts/setup.sh windows    the Windows cross-build and Wine (scripts/windows.sh), on top of those
 set -euo pipefail
 
 PACKAGES=(
@@ -12,6 +14,12 @@ PACKAGES=(
   curl                                 # the main job (scripts/run.sh) calls the controller's admin API
   chromium                             # the dashboard's browser tests (headless, driven by playwright-core)
 )
+if [ "${1:-}" = windows ]; then
+  # MinGW-w64 with the posix thread model only (the win32 model lacks std::mutex; installing it would
+  # take the x86_64-w64-mingw32-g++ alternative over), 64-bit Wine without recommends
+  # (docs/windows-agent.md). npm (from the machine's Node.js) fetches the SQLite amalgamation.
+  PACKAGES+=(g++-mingw-w64-x86-64-posix wine64 wine)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
