@@ -238,9 +238,18 @@ footprint::ImageSymbolStatus StoreSymbolizer::load(const footprint::Image& image
     return load_identity({*image.pdb_guid, image.pdb_age, pdb_base_name(image.pdb_name)}).status;
 }
 
+const StoreSymbolizer::Loaded& StoreSymbolizer::loaded_for(const footprint::Image& image) {
+    if (last_ && last_guid_ == *image.pdb_guid && last_age_ == image.pdb_age && last_name_ == image.pdb_name) return *last_;
+    last_ = &load_identity({*image.pdb_guid, image.pdb_age, pdb_base_name(image.pdb_name)});  // map nodes are stable
+    last_guid_ = *image.pdb_guid;
+    last_age_ = image.pdb_age;
+    last_name_ = image.pdb_name;
+    return *last_;
+}
+
 std::optional<footprint::ResolvedSymbol> StoreSymbolizer::resolve(const footprint::Image& image, std::uint32_t rva) {
     if (!image.pdb_guid || image.pdb_name.empty()) return std::nullopt;
-    const Loaded& l = load_identity({*image.pdb_guid, image.pdb_age, pdb_base_name(image.pdb_name)});
+    const Loaded& l = loaded_for(image);
     if (!l.table) return std::nullopt;
     auto hit = l.table->lookup(rva);
     if (!hit) return std::nullopt;

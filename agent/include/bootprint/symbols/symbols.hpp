@@ -131,8 +131,14 @@ private:
         std::shared_ptr<const AddressTable> table;  // null unless status is full/public-only
     };
     const Loaded& load_identity(const PdbIdentity& id);
+    const Loaded& loaded_for(const footprint::Image& image);
     std::vector<std::string> dirs_;
     std::map<std::string, Loaded> tables_;  // by name + store key
+    // The last image's identity and its entry: consecutive frames are mostly in the same image.
+    Guid last_guid_;
+    std::uint32_t last_age_ = 0;
+    std::string last_name_;
+    const Loaded* last_ = nullptr;
 };
 
 }  // namespace bp::symbols
