@@ -6,6 +6,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -74,6 +75,23 @@ TEST_CASE("CLI: ingest, symbolize from a store, pool --by function, stacks", "[i
     INFO(in.err);
     REQUIRE(in.exit_code == 0);
     json rows = run_json({BOOTPRINT_CLI, "pool", db, "--by", "function", "--tag", "Symt", "--json"});
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0]["function"] == "pdbtest.sys+" + hex(add + 0x20));
+
+    // A damaged PDB in the store: refused with its reason, the frames stay module+offset.
+    const auto broken = dir.path() / "broken";
+    const std::string broken_pdb = bp::test::add_to_store(d, broken);
+    std::filesystem::resize_file(broken_pdb, 3 * 4096);
+    json damaged = run_json({BOOTPRINT_CLI, "symbolize", db, "--json", "--symbols", broken.string()});
+    REQUIRE(damaged.size() == 1);
+    CHECK(damaged[0]["frames_named"] == 0);
+    bool corrupt = false;
+    for (const auto& im : damaged[0]["images"]) {
+        corrupt = corrupt || (im["image"] == "pdbtest.sys" && im["status"] == "corrupt" &&
+                              im["detail"].get<std::string>().find(broken_pdb) != std::string::npos);
+    }
+    CHECK(corrupt);
+    rows = run_json({BOOTPRINT_CLI, "pool", db, "--by", "function", "--tag", "Symt", "--json"});
     REQUIRE(rows.size() == 2);
     CHECK(rows[0]["function"] == "pdbtest.sys+" + hex(add + 0x20));
 

@@ -123,7 +123,8 @@ std::vector<std::string> store_candidates(const std::string& dir, const PdbIdent
         }
     }
     out.push_back((root / id.name).string());
-    if (auto f = child_ci(root, id.name); f && fs::is_regular_file(*f)) out.push_back(f->string());
+    std::error_code ec;
+    if (auto f = child_ci(root, id.name); f && fs::is_regular_file(*f, ec)) out.push_back(f->string());
     out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
 }
