@@ -99,16 +99,14 @@ Result<SymbolizeCounts> symbolize_trace(sqlite::Database& db, std::int64_t trace
             counts.images.push_back({im.id, im.name, std::move(st)});
         }
     }
+    // The image with the greatest base at or below the address, if the address lies inside it (the
+    // analyzer's rule, footprint/image_map.cpp).
     auto image_at = [&](std::uint64_t a) -> const footprint::Image* {
         auto it = std::upper_bound(images.begin(), images.end(), a,
                                    [](std::uint64_t v, const footprint::Image& im) { return v < im.base; });
-        while (it != images.begin()) {
-            --it;
-            if (a - it->base < it->size) return &*it;
-            if (it->base + it->size <= it->base) continue;  // (wrapped size) keep looking
-            break;
-        }
-        return nullptr;
+        if (it == images.begin()) return nullptr;
+        --it;
+        return a - it->base < it->size ? &*it : nullptr;
     };
 
     BP_TRY(auto insert_frame,

@@ -116,6 +116,7 @@ Result<AddressTable> read_pdb_bytes(std::span<const std::byte> bytes, const std:
 std::string undecorate(std::string_view name);
 
 // ---- the resolver over symbol stores -------------------------------------------------------------
+// Not thread-safe (it caches); one per thread or per ingest. The tables it holds are immutable.
 class StoreSymbolizer final : public footprint::FrameSymbolizer {
 public:
     explicit StoreSymbolizer(std::vector<std::string> store_dirs);
