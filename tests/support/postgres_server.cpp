@@ -190,7 +190,7 @@ std::unique_ptr<PostgresServer> PostgresServer::start(const Options& options, st
                 argv.push_back(s);
             }
         }
-        server->pid_ = spawn(argv, log, who, true);
+        server->pid_ = spawn(argv, log, who, !options.outlive_process);
         if (server->pid_ <= 0) break;
         server->port_ = port;
         const std::string ping = "host=127.0.0.1 port=" + std::to_string(port) + " user=postgres dbname=postgres connect_timeout=2";

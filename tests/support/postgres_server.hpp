@@ -25,6 +25,9 @@ public:
         bool durable = false;              // false: fsync off (tests); true: the defaults (benchmarks)
         std::string shared_buffers = "128MB";
         int max_connections = 200;
+        // false: the server gets SIGQUIT when this process dies. true: it outlives it (the ctest
+        // fixture; call detach() and later stop_detached()).
+        bool outlive_process = false;
     };
     // Starts a server; nullptr and `error` set when it cannot (the message names the log file).
     static std::unique_ptr<PostgresServer> start(const Options& options, std::string& error);

@@ -20,7 +20,9 @@ int main(int argc, char** argv) {
     if (std::string(argv[1]) == "start") {
         std::filesystem::create_directories(state, ec);
         std::string error;
-        auto server = bp::test::PostgresServer::start({}, error);
+        bp::test::PostgresServer::Options options;
+        options.outlive_process = true;
+        auto server = bp::test::PostgresServer::start(options, error);
         if (!server) {
             std::fprintf(stderr, "bootprint-test-postgres: %s\n", error.c_str());
             return 1;

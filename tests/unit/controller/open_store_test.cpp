@@ -85,7 +85,7 @@ TEST_CASE("tokens are stored hashed, revocation refuses them, a disabled machine
     CHECK(all->front().valid_tokens == 0);
 }
 
-TEST_CASE("reports: stored once, a retry is a duplicate, another body under the key a conflict; history reads back") {
+TEST_CASE("reports: stored once, a retry is a duplicate, another body under the key a conflict, history reads back") {
     bp::test::TempDir dir;
     bp::test::TestStore where(dir.path().string());
     auto store = open_store(where.location(), {});

@@ -27,7 +27,7 @@ TEST_CASE("postgresql: an unreachable server is a database error naming it, with
     CHECK(s.error().describe().find("s3cret") == std::string::npos);
 }
 
-TEST_CASE("postgresql: the schema is migrated once; a newer or foreign database is refused untouched", "[postgresql]") {
+TEST_CASE("postgresql: the schema is migrated once, a newer or foreign database is refused untouched", "[postgresql]") {
     if (!bp::test::test_store_is_postgresql()) {
         WARN("skipped: runs in the PostgreSQL pass (BOOTPRINT_TEST_POSTGRES)");
         return;
