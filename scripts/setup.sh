@@ -10,6 +10,7 @@ PACKAGES=(
   clang libclang-rt-14-dev llvm        # libFuzzer, sanitizers for the fuzz targets
   libxml2-utils                        # xmllint: profiles are checked against WPR's XSD in tests
   curl                                 # the main job (scripts/run.sh) calls the controller's admin API
+  libpq-dev postgresql-15              # the controller's PostgreSQL store; its tests start a throw-away server
 )
 
 missing=()
@@ -26,6 +27,12 @@ fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+# The PostgreSQL tests start their own server in a temporary directory: no system cluster is wanted.
+# postgresql-common reads createcluster.d before the package creates its "main" cluster.
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
+  $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/bootprint.conf >/dev/null
+fi
 echo "setup: installing ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
