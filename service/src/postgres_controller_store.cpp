@@ -155,13 +155,20 @@ Result<T> PostgresControllerStore::transaction(Body&& body) {
     for (int attempt = 1;; ++attempt) {
         BP_TRY(Lease lease, acquire());
         auto& c = lease.db();
-        BP_TRY_STATUS(c.exec("BEGIN"));
+        if (auto begun = c.exec("BEGIN"); !begun) {
+            if (!c.healthy() && attempt < kAttempts) continue;  // a pooled connection the server closed
+            return begun.error();
+        }
         Result<T> r = body(c);
         if (r) {
             if (!c.in_transaction()) return r;  // the body ended the transaction itself
             auto committed = c.exec("COMMIT");
             if (committed) return r;
-            if (!c.last_error_retryable() || attempt == kAttempts) return committed.error();
+            // A broken connection during COMMIT may have committed: running the body again is safe,
+            // since every body is idempotent under the constraints (a stored report reads as duplicate).
+            if ((!c.last_error_retryable() && c.healthy()) || attempt == kAttempts) return committed.error();
+        } else if (!c.healthy() && attempt < kAttempts) {
+            continue;  // the server restarted or the connection broke: a fresh connection tries again
         } else if (!c.last_error_retryable() || attempt == kAttempts) {
             return r;  // the lease rolls back
         }

@@ -157,9 +157,11 @@ std::unique_ptr<PostgresServer> PostgresServer::start(const Options& options, st
     const RunAs who = run_as();
     // Under /tmp (not the build tree): the unprivileged server user must be able to reach it, and a
     // unix socket path must stay short.
-    std::string templ = (fs::temp_directory_path() / "bootprint-pg-XXXXXX").string();
+    // As root, /tmp itself: a $TMPDIR under /root would be out of the postgres user's reach.
+    const fs::path base = who.switch_user ? fs::path("/tmp") : fs::temp_directory_path();
+    std::string templ = (base / "bootprint-pg-XXXXXX").string();
     if (::mkdtemp(templ.data()) == nullptr) {
-        error = "cannot create a temporary directory under " + fs::temp_directory_path().string();
+        error = "cannot create a temporary directory under " + base.string();
         return nullptr;
     }
     std::unique_ptr<PostgresServer> server(new PostgresServer());
