@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -33,6 +34,10 @@ struct Config {
     std::string tls_private_key;
     std::string synchronous = "FULL";
     std::string log_level = "info";
+    std::string web_root;                 // the dashboard's files ("" : no dashboard)
+    std::vector<std::string> floors;      // METRIC=VALUE (KiB for byte metrics)
+    std::vector<std::string> relatives;   // METRIC=PERCENT
+    int min_iterations = 3;
 };
 
 // The config file: a JSON object whose keys are the long option names with '_' for '-'. Flags given
@@ -57,6 +62,10 @@ void load_config_file(const std::string& path, Config& c) {
         else if (key == "tls_private_key") c.tls_private_key = value.get<std::string>();
         else if (key == "synchronous") c.synchronous = value.get<std::string>();
         else if (key == "log_level") c.log_level = value.get<std::string>();
+        else if (key == "web_root") c.web_root = value.get<std::string>();
+        else if (key == "floor") c.floors = value.get<std::vector<std::string>>();
+        else if (key == "relative") c.relatives = value.get<std::vector<std::string>>();
+        else if (key == "min_iterations") c.min_iterations = value.get<int>();
         else throw std::runtime_error(path + ": unknown key '" + key + "'");
     }
 }
@@ -99,6 +108,12 @@ int run(int argc, char** argv) {
             ->check(CLI::IsMember({"FULL", "NORMAL"}));
         app.add_option("--log-level", cfg.log_level, "trace, debug, info, warn, error")
             ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+        app.add_option("--web-root", cfg.web_root, "serve the dashboard from this folder (service/web)");
+        app.add_option("--floor", cfg.floors,
+                       "regression floor per metric, METRIC=VALUE (KiB for *_size/*_bytes), repeatable");
+        app.add_option("--relative", cfg.relatives, "regression threshold per metric, METRIC=PERCENT, repeatable");
+        app.add_option("--min-iterations", cfg.min_iterations, "iterations per build needed for a verdict")
+            ->check(CLI::Range(1, 1000));
     };
     add_flags(c);
     app.allow_extras(false);
@@ -122,6 +137,10 @@ int run(int argc, char** argv) {
             if (given("--tls-private-key")) merged.tls_private_key = c.tls_private_key;
             if (given("--synchronous")) merged.synchronous = c.synchronous;
             if (given("--log-level")) merged.log_level = c.log_level;
+            if (given("--web-root")) merged.web_root = c.web_root;
+            if (given("--floor")) merged.floors = c.floors;
+            if (given("--relative")) merged.relatives = c.relatives;
+            if (given("--min-iterations")) merged.min_iterations = c.min_iterations;
             c = merged;
         }
     } catch (const CLI::ParseError& e) {
@@ -153,6 +172,24 @@ int run(int argc, char** argv) {
     router_config.enrol_secret = c.enrol_secret;
     router_config.admin_token = c.admin_token;
     router_config.body_limit = c.body_limit;
+    router_config.web_root = c.web_root;
+    router_config.rules.min_iterations = static_cast<std::size_t>(c.min_iterations);
+    for (const auto& f : c.floors) {
+        if (auto s = router_config.rules.parse_floor(f); !s) {
+            spdlog::critical("--floor: {}", s.error().describe());
+            return 2;
+        }
+    }
+    for (const auto& r : c.relatives) {
+        if (auto s = router_config.rules.parse_relative(r); !s) {
+            spdlog::critical("--relative: {}", s.error().describe());
+            return 2;
+        }
+    }
+    if (!c.web_root.empty() && !std::filesystem::exists(std::filesystem::path(c.web_root) / "index.html")) {
+        spdlog::critical("--web-root {}: no index.html there", c.web_root);
+        return 2;
+    }
     if (c.enrol_secret.empty()) spdlog::warn("no enrol secret: agents cannot enrol");
     if (c.admin_token.empty()) spdlog::warn("no admin token: the admin API is disabled");
 

@@ -34,12 +34,24 @@ std::int64_t Rows::int64(int row, int column) const {
     std::from_chars(v, v + n, out);
     return out;
 }
+double Rows::real(int row, int column) const {
+    const char* v = PQgetvalue(r_, row, column);
+    double out = 0;
+    std::from_chars(v, v + PQgetlength(r_, row, column), out);
+    return out;
+}
 bool Rows::boolean(int row, int column) const { return PQgetlength(r_, row, column) > 0 && PQgetvalue(r_, row, column)[0] == 't'; }
 std::int64_t Rows::affected() const {
     const char* n = PQcmdTuples(r_);
     std::int64_t out = 0;
     if (n) std::from_chars(n, n + std::char_traits<char>::length(n), out);
     return out;
+}
+
+Param::Param(double v) {
+    char buf[64];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    text = std::string(buf, r.ptr);
 }
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& conninfo, bool synchronous_commit) {

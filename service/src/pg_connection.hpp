@@ -29,6 +29,10 @@ struct Param {
     Param(std::int64_t v) : text(std::to_string(v)) {}
     Param(int v) : text(std::to_string(v)) {}
     Param(bool v) : text(v ? "true" : "false") {}
+    Param(double v);  // shortest text that reads back exactly
+    Param(std::optional<double> v) {
+        if (v) text = Param(*v).text;
+    }
     Param(std::optional<std::int64_t> v) {
         if (v) text = std::to_string(*v);
     }
@@ -49,6 +53,7 @@ public:
     bool null(int row, int column) const;
     std::string text(int row, int column) const;
     std::int64_t int64(int row, int column) const;  // 0 for NULL or non-numeric text
+    double real(int row, int column) const;         // 0 for NULL
     bool boolean(int row, int column) const;        // 't'
     // Rows changed by INSERT/UPDATE/DELETE.
     std::int64_t affected() const;

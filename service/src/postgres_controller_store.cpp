@@ -643,12 +643,201 @@ Result<std::map<std::string, std::int64_t>> PostgresControllerStore::row_counts(
     // Fixed table names: no user text reaches this SQL.
     std::string sql = "SELECT";
     const char* tables[] = {"agents", "tokens", "templates", "assignments", "jobs", "builds", "series", "campaigns",
-                            "reports", "samples"};
+                            "reports", "samples", "alerts"};
     for (std::size_t i = 0; i < std::size(tables); ++i) {
         sql += std::string(i ? "," : "") + " (SELECT count(*) FROM " + tables[i] + ")";
     }
     BP_TRY(auto r, lease.db().query(sql, {}));
     for (std::size_t i = 0; i < std::size(tables); ++i) out[tables[i]] = r.int64(0, static_cast<int>(i));
+    return out;
+}
+
+// ---- builds, campaigns, comparisons, alerts ------------------------------------------------------------
+
+Result<std::vector<BuildRecord>> PostgresControllerStore::builds() {
+    BP_TRY(Lease lease, acquire());
+    // COLLATE "C": names in byte order, as SQLite sorts them.
+    BP_TRY(auto r, lease.db().query(
+                       "SELECT b.name, min(c.first_time), max(c.first_time), count(DISTINCT c.agent_id), count(*),"
+                       " (SELECT count(*) FROM reports r WHERE r.build_id = b.id)"
+                       " FROM builds b JOIN campaigns c ON c.build_id = b.id"
+                       " GROUP BY b.id, b.name ORDER BY min(c.first_time), b.name COLLATE \"C\""));
+    std::vector<BuildRecord> out;
+    for (int i = 0; i < r.size(); ++i) {
+        BuildRecord b;
+        b.name = r.text(i, 0);
+        b.first_time = r.int64(i, 1);
+        b.last_time = r.int64(i, 2);
+        b.machines = r.int64(i, 3);
+        b.campaigns = r.int64(i, 4);
+        b.reports = r.int64(i, 5);
+        out.push_back(std::move(b));
+    }
+    return out;
+}
+
+Result<std::vector<CampaignRecord>> PostgresControllerStore::campaigns(const CampaignQuery& query) {
+    BP_TRY(Lease lease, acquire());
+    std::string sql =
+        "SELECT c.id, a.machine, c.name, b.name, c.template, c.job_id, c.first_time,"
+        " (SELECT count(*) FROM reports r WHERE r.campaign_id = c.id)"
+        " FROM campaigns c JOIN agents a ON a.id = c.agent_id JOIN builds b ON b.id = c.build_id WHERE true";
+    std::vector<pg::Param> params;
+    auto add = [&](const char* fragment, pg::Param p) {
+        params.push_back(std::move(p));
+        sql += fragment;
+        sql += std::to_string(params.size());
+    };
+    if (query.id) add(" AND c.id = $", *query.id);
+    if (query.machine) add(" AND a.machine = $", *query.machine);
+    if (query.build) add(" AND b.name = $", *query.build);
+    if (query.job_id) add(" AND c.job_id = $", *query.job_id);
+    add(" ORDER BY c.first_time DESC, c.id DESC LIMIT $", static_cast<std::int64_t>(query.limit));
+    BP_TRY(auto r, lease.db().query(sql, params));
+    std::vector<CampaignRecord> out;
+    for (int i = 0; i < r.size(); ++i) {
+        CampaignRecord c;
+        c.id = r.int64(i, 0);
+        c.machine = r.text(i, 1);
+        c.name = r.text(i, 2);
+        c.build = r.text(i, 3);
+        c.template_name = r.text(i, 4);
+        if (!r.null(i, 5)) c.job_id = r.int64(i, 5);
+        c.first_time = r.int64(i, 6);
+        c.reports = r.int64(i, 7);
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+Result<std::vector<std::string>> PostgresControllerStore::campaign_reports(std::int64_t campaign_id) {
+    BP_TRY(Lease lease, acquire());
+    BP_TRY(auto r, lease.db().query("SELECT body FROM reports WHERE campaign_id = $1 ORDER BY iteration, id",
+                                    {campaign_id}));
+    std::vector<std::string> out;
+    for (int i = 0; i < r.size(); ++i) out.push_back(r.text(i, 0));
+    return out;
+}
+
+Result<BuildSamples> PostgresControllerStore::build_samples(const BuildSamplesQuery& query) {
+    BP_TRY(Lease lease, acquire());
+    auto& c = lease.db();
+    BuildSamples out;
+    if (query.metrics.size() > 16) return make_error(Errc::invalid_argument, "build_samples: at most 16 metrics");
+    BP_TRY(auto build, c.query("SELECT id FROM builds WHERE name = $1", {query.build}));
+    if (build.size() == 0) return out;
+    std::vector<pg::Param> params{build.int64(0, 0)};
+    std::string where = " WHERE x.build_id = $1";
+    if (query.machine) {
+        BP_TRY(auto agent, c.query("SELECT id FROM agents WHERE machine = $1", {*query.machine}));
+        if (agent.size() == 0) return out;
+        params.emplace_back(agent.int64(0, 0));
+        where += " AND x.agent_id = $" + std::to_string(params.size());
+    }
+    if (query.campaign_id) {
+        params.emplace_back(*query.campaign_id);
+        where += " AND x.campaign_id = $" + std::to_string(params.size());
+    }
+    BP_TRY(auto reports, c.query("SELECT x.id FROM reports x" + where + " ORDER BY x.id", params));
+    for (int i = 0; i < reports.size(); ++i) out.report_ids.push_back(reports.int64(i, 0));
+    if (out.report_ids.empty()) return out;
+
+    std::string sql = "SELECT s.kind, s.key, s.metric, x.report_id, x.value FROM samples x"
+                      " JOIN series s ON s.id = x.series_id" + where;
+    if (!query.metrics.empty()) {
+        params.emplace_back(pg::text_array(query.metrics));
+        sql += " AND s.metric = ANY($" + std::to_string(params.size()) + "::text[])";
+    }
+    sql += " LIMIT " + std::to_string(kMaxSeriesRows + 1);
+    BP_TRY(auto r, c.query(sql, params));
+    if (static_cast<std::size_t>(r.size()) > kMaxSeriesRows) {
+        return make_error(Errc::invalid_argument, "the comparison selects more than " + std::to_string(kMaxSeriesRows) +
+                                                      " samples; narrow it to a machine or fewer metrics");
+    }
+    out.samples.reserve(static_cast<std::size_t>(r.size()));
+    for (int i = 0; i < r.size(); ++i) {
+        out.samples.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.int64(i, 3), r.int64(i, 4)});
+    }
+    return out;
+}
+
+Status PostgresControllerStore::put_alerts(std::int64_t campaign_id, const std::vector<AlertRecord>& alerts,
+                                           UnixSeconds now) {
+    auto r = transaction<bool>([&](pg::Connection& c) -> Result<bool> {
+        // The campaign's row lock serializes two instances recomputing the same run's verdicts.
+        BP_TRY(auto exists, c.query("SELECT 1 FROM campaigns WHERE id = $1 FOR UPDATE", {campaign_id}));
+        if (exists.size() == 0) return make_error(Errc::not_found, "no campaign " + std::to_string(campaign_id));
+        BP_TRY(auto del, c.query("DELETE FROM alerts WHERE campaign_id = $1", {campaign_id}));
+        std::unordered_map<std::string, std::int64_t> baselines;
+        for (const AlertRecord& a : alerts) {
+            auto it = baselines.find(a.baseline_build);
+            if (it == baselines.end()) {
+                BP_TRY(auto ins, c.query("WITH ins AS (INSERT INTO builds (name) VALUES ($1) ON CONFLICT (name)"
+                                         " DO NOTHING RETURNING id)"
+                                         " SELECT id FROM ins UNION ALL SELECT id FROM builds WHERE name = $1",
+                                         {a.baseline_build}));
+                std::int64_t id = 0;
+                if (ins.size() > 0) {
+                    id = ins.int64(0, 0);
+                } else {
+                    BP_TRY(auto again, c.query("SELECT id FROM builds WHERE name = $1", {a.baseline_build}));
+                    if (again.size() == 0) return make_error(Errc::internal, "build vanished: " + a.baseline_build);
+                    id = again.int64(0, 0);
+                }
+                it = baselines.emplace(a.baseline_build, id).first;
+            }
+            BP_TRY(auto ins, c.query("INSERT INTO alerts (campaign_id, baseline_build_id, kind, key, metric, verdict,"
+                                     " presence, baseline_median, median, delta, p_value, created_at)"
+                                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                                     {campaign_id, it->second, a.kind, a.key, a.metric, a.verdict, a.presence,
+                                      a.baseline_median, a.median, a.delta, a.p_value, now}));
+        }
+        return true;
+    });
+    if (!r) return r.error();
+    return {};
+}
+
+Result<std::vector<AlertRecord>> PostgresControllerStore::alerts(const AlertQuery& query) {
+    BP_TRY(Lease lease, acquire());
+    std::string sql =
+        "SELECT x.id, x.campaign_id, a.machine, c.name, b.name, bb.name, x.kind, x.key, x.metric, x.verdict,"
+        " x.presence, x.baseline_median, x.median, x.delta, x.p_value, x.created_at"
+        " FROM alerts x JOIN campaigns c ON c.id = x.campaign_id JOIN agents a ON a.id = c.agent_id"
+        " JOIN builds b ON b.id = c.build_id JOIN builds bb ON bb.id = x.baseline_build_id WHERE true";
+    std::vector<pg::Param> params;
+    auto add = [&](const char* fragment, pg::Param p) {
+        params.push_back(std::move(p));
+        sql += fragment;
+        sql += std::to_string(params.size());
+    };
+    if (query.machine) add(" AND a.machine = $", *query.machine);
+    if (query.build) add(" AND b.name = $", *query.build);
+    if (query.campaign_id) add(" AND x.campaign_id = $", *query.campaign_id);
+    if (query.since) add(" AND x.created_at >= $", *query.since);
+    add(" ORDER BY x.created_at DESC, x.id LIMIT $", static_cast<std::int64_t>(query.limit));
+    BP_TRY(auto r, lease.db().query(sql, params));
+    std::vector<AlertRecord> out;
+    for (int i = 0; i < r.size(); ++i) {
+        AlertRecord a;
+        a.id = r.int64(i, 0);
+        a.campaign_id = r.int64(i, 1);
+        a.machine = r.text(i, 2);
+        a.campaign = r.text(i, 3);
+        a.build = r.text(i, 4);
+        a.baseline_build = r.text(i, 5);
+        a.kind = r.text(i, 6);
+        a.key = r.text(i, 7);
+        a.metric = r.text(i, 8);
+        a.verdict = r.text(i, 9);
+        a.presence = r.text(i, 10);
+        a.baseline_median = r.real(i, 11);
+        a.median = r.real(i, 12);
+        a.delta = r.real(i, 13);
+        if (!r.null(i, 14)) a.p_value = r.real(i, 14);
+        a.created_at = r.int64(i, 15);
+        out.push_back(std::move(a));
+    }
     return out;
 }
 

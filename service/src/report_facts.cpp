@@ -2,7 +2,6 @@
 
 #include <map>
 #include <span>
-#include <tuple>
 
 #include "bootprint/report/report.hpp"
 #include "bootprint/store/sha256.hpp"
@@ -33,25 +32,32 @@ ReportFacts facts_of(const nlohmann::json& doc, std::string body) {
     const auto& trace = doc.at("trace");
     f.time = report::filetime_to_unix(trace.value("start_time", std::int64_t{0}));
 
-    // Sums per tag; a std::map keeps the samples in a stable order.
-    std::map<std::string, std::tuple<std::int64_t, std::int64_t, std::int64_t>> tags;
+    // Sums per tag; a std::map keeps the samples in a stable order. Impacting size also split by pool
+    // kind: paged and non-paged growth are different problems (and regress separately).
+    struct TagSums {
+        std::int64_t impacting = 0, size = 0, count = 0, paged_impacting = 0, nonpaged_impacting = 0;
+    };
+    std::map<std::string, TagSums> tags;
     std::int64_t total_impacting = 0, total_size = 0, total_count = 0;
     for (const auto& row : doc.at("pool")) {
-        auto& [impacting, size, count] = tags[row.at("tag").get<std::string>()];
+        TagSums& t = tags[row.at("tag").get<std::string>()];
         const auto i = row.at("impacting_size").get<std::int64_t>();
         const auto s = row.at("size").get<std::int64_t>();
         const auto c = row.at("count").get<std::int64_t>();
-        impacting += i;
-        size += s;
-        count += c;
+        t.impacting += i;
+        t.size += s;
+        t.count += c;
+        (row.at("paged").get<bool>() ? t.paged_impacting : t.nonpaged_impacting) += i;
         total_impacting += i;
         total_size += s;
         total_count += c;
     }
-    for (const auto& [tag, sums] : tags) {
-        f.samples.push_back({"tag", tag, "impacting_size", std::get<0>(sums)});
-        f.samples.push_back({"tag", tag, "size", std::get<1>(sums)});
-        f.samples.push_back({"tag", tag, "count", std::get<2>(sums)});
+    for (const auto& [tag, t] : tags) {
+        f.samples.push_back({"tag", tag, "impacting_size", t.impacting});
+        f.samples.push_back({"tag", tag, "paged_impacting_size", t.paged_impacting});
+        f.samples.push_back({"tag", tag, "nonpaged_impacting_size", t.nonpaged_impacting});
+        f.samples.push_back({"tag", tag, "size", t.size});
+        f.samples.push_back({"tag", tag, "count", t.count});
     }
     f.samples.push_back({"total", "pool", "impacting_size", total_impacting});
     f.samples.push_back({"total", "pool", "size", total_size});

@@ -1,9 +1,15 @@
 #include "bootprint/controller/router.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -11,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bootprint/controller/auth.hpp"
+#include "bootprint/controller/regressions.hpp"
 #include "bootprint/controller/report_facts.hpp"
 #include "bootprint/controller/schedule.hpp"
 #include "bootprint/report/report.hpp"
@@ -225,6 +232,21 @@ public:
         if (p == "/v1/history/series") return only("GET", [&] { return as_reader([&] { return series(); }); });
         if (p == "/v1/history/reports") return only("GET", [&] { return as_reader([&] { return reports(); }); });
         if (p == "/v1/history/keys") return only("GET", [&] { return as_reader([&] { return keys(); }); });
+        if (p == "/v1/fleet") return only("GET", [&] { return as_reader([&] { return fleet(); }); });
+        if (p == "/v1/builds") return only("GET", [&] { return as_reader([&] { return builds(); }); });
+        if (p == "/v1/campaigns") return only("GET", [&] { return as_reader([&] { return campaigns(); }); });
+        if (segments.size() == 3 && segments[0] == "v1" && segments[1] == "campaigns") {
+            return only("GET", [&] { return as_reader([&] { return campaign(segments[2]); }); });
+        }
+        if (p == "/v1/compare") return only("GET", [&] { return as_reader([&] { return compare_builds(); }); });
+        if (p == "/v1/alerts") return only("GET", [&] { return as_reader([&] { return list_alerts(); }); });
+        if (segments.size() == 5 && segments[0] == "v1" && segments[1] == "admin" && segments[2] == "campaigns" &&
+            segments[4] == "alerts") {
+            return only("POST", [&] { return as_admin([&] { return recompute_alerts(segments[3]); }); });
+        }
+        if (p == "/" || p == "/index.html" || (segments.size() >= 2 && segments[0] == "ui")) {
+            return only("GET", [&] { return static_file(p); });
+        }
         if (p == "/v1/admin/agents") return only("GET", [&] { return as_admin([&] { return list_agents(); }); });
         if (segments.size() == 5 && segments[0] == "v1" && segments[1] == "admin" && segments[2] == "agents" &&
             segments[4] == "revoke") {
@@ -418,7 +440,30 @@ private:
         const std::string message = string_member(doc, "message");
         BP_TRY_RESPONSE_STATUS(check_text("message", message, 2000, false));
         BP_TRY_RESPONSE_STATUS(store_.set_job_state(caller_.agent->id, id, state, message, clock_.now()));
-        return json_response(200, json{{"id", id}, {"state", state}});
+        json out{{"id", id}, {"state", state}};
+        if (state == "done") {
+            // The nightly run is complete: judge it against the machine's previous build. A failure here
+            // is logged, never the job's: the state change is already committed.
+            CampaignQuery q;
+            q.job_id = id;
+            q.machine = caller_.agent->info.machine;
+            auto runs = store_.campaigns(q);
+            if (!runs) {
+                spdlog::error("alerts of job {}: {}", id, runs.error().describe());
+            } else {
+                std::size_t total = 0;
+                for (const CampaignRecord& c : *runs) {
+                    auto n = record_alerts(store_, c.id, config_.rules, clock_.now());
+                    if (!n) {
+                        spdlog::error("alerts of campaign {}: {}", c.id, n.error().describe());
+                    } else {
+                        total += *n;
+                    }
+                }
+                out["alerts"] = total;
+            }
+        }
+        return json_response(200, out);
     }
 
     HttpResponse upload() {
@@ -542,6 +587,228 @@ private:
         const std::string metric = param("metric").value_or(kind == "driver" ? "active_bytes" : "impacting_size");
         BP_TRY_RESPONSE(auto list, store_.series_keys(kind, metric));
         return json_response(200, json{{"kind", kind}, {"metric", metric}, {"keys", list}});
+    }
+
+    // A JSON answer, or with ?format=csv the array `rows_field` of it as CSV.
+    HttpResponse table_response(const json& body, const char* rows_field, bool csv,
+                                const std::vector<std::string>& columns = {}) {
+        if (!csv) return json_response(200, body);
+        HttpResponse r;
+        r.content_type = "text/csv; charset=utf-8";
+        r.body = csv_of(body.at(rows_field), columns);
+        return r;
+    }
+
+    Result<std::size_t> limit_param(std::size_t fallback) const {
+        const auto l = param("limit");
+        if (!l) return fallback;
+        BP_TRY(std::int64_t limit, parse_int("limit", *l, 1, 100000));
+        return static_cast<std::size_t>(limit);
+    }
+
+    HttpResponse fleet() {
+        BP_TRY_RESPONSE_STATUS(allow_params({"format"}));
+        BP_TRY_RESPONSE(bool csv, want_csv());
+        BP_TRY_RESPONSE(auto list, store_.agents());
+        json rows = json::array();
+        for (const AgentRecord& a : list) {
+            CampaignQuery q;
+            q.machine = a.info.machine;
+            q.limit = 1;
+            BP_TRY_RESPONSE(auto last, store_.campaigns(q));
+            rows.push_back(json{{"machine", a.info.machine},
+                                {"group", a.info.group},
+                                {"agent_version", a.info.agent_version},
+                                {"os_build", a.info.os_build},
+                                {"campaign_state", a.campaign_state},
+                                {"last_seen_at", iso_utc(a.last_seen_at)},
+                                {"seconds_since_seen", std::max<std::int64_t>(0, clock_.now() - a.last_seen_at)},
+                                {"disabled", a.disabled},
+                                {"last_campaign", last.empty() ? "" : last.front().name},
+                                {"last_campaign_id", last.empty() ? json(nullptr) : json(last.front().id)},
+                                {"last_build", last.empty() ? "" : last.front().build},
+                                {"last_iterations", last.empty() ? 0 : last.front().reports}});
+        }
+        return table_response(json{{"machines", rows}, {"time", iso_utc(clock_.now())}}, "machines", csv,
+                              {"machine", "group", "last_seen_at", "campaign_state", "last_campaign", "last_build"});
+    }
+
+    HttpResponse builds() {
+        BP_TRY_RESPONSE_STATUS(allow_params({"format"}));
+        BP_TRY_RESPONSE(bool csv, want_csv());
+        BP_TRY_RESPONSE(auto list, store_.builds());
+        json rows = json::array();
+        for (const BuildRecord& b : list) {
+            rows.push_back(json{{"build", b.name},
+                                {"first_time", iso_utc(b.first_time)},
+                                {"last_time", iso_utc(b.last_time)},
+                                {"machines", b.machines},
+                                {"campaigns", b.campaigns},
+                                {"reports", b.reports}});
+        }
+        return table_response(json{{"builds", rows}}, "builds", csv, {"build", "first_time", "last_time"});
+    }
+
+    static json campaign_json(const CampaignRecord& c) {
+        return json{{"id", c.id},
+                    {"machine", c.machine},
+                    {"name", c.name},
+                    {"build", c.build},
+                    {"template", c.template_name},
+                    {"job_id", c.job_id ? json(*c.job_id) : json(nullptr)},
+                    {"first_time", iso_utc(c.first_time)},
+                    {"iterations", c.reports}};
+    }
+
+    HttpResponse campaigns() {
+        BP_TRY_RESPONSE_STATUS(allow_params({"machine", "build", "limit", "format"}));
+        CampaignQuery q;
+        q.machine = param("machine");
+        q.build = param("build");
+        BP_TRY_RESPONSE(q.limit, limit_param(200));
+        BP_TRY_RESPONSE(bool csv, want_csv());
+        BP_TRY_RESPONSE(auto list, store_.campaigns(q));
+        json rows = json::array();
+        for (const CampaignRecord& c : list) rows.push_back(campaign_json(c));
+        return table_response(json{{"campaigns", rows}}, "campaigns", csv, {"id", "machine", "name", "build"});
+    }
+
+    HttpResponse campaign(const std::string& id_text) {
+        BP_TRY_RESPONSE_STATUS(allow_params({"format", "table"}));
+        BP_TRY_RESPONSE(std::int64_t id, parse_int("campaign id", id_text, 1, INT64_MAX));
+        BP_TRY_RESPONSE(bool csv, want_csv());
+        const std::string table = param("table").value_or("tags");
+        if (table != "iterations" && table != "tags" && table != "drivers" && table != "totals") {
+            return error_response(400, "table: expected iterations, tags, drivers or totals");
+        }
+        BP_TRY_RESPONSE(json detail, campaign_detail(store_, id));
+        AlertQuery aq;
+        aq.campaign_id = id;
+        BP_TRY_RESPONSE(auto alerts, store_.alerts(aq));
+        json list = json::array();
+        for (const AlertRecord& a : alerts) list.push_back(alert_json(a));
+        detail["alerts"] = list;
+        const std::vector<std::string> columns =
+            table == "iterations" ? std::vector<std::string>{"iteration", "time", "events", "events_lost", "buffers_lost"}
+            : table == "tags"     ? std::vector<std::string>{"tag"}
+            : table == "drivers"  ? std::vector<std::string>{"driver"}
+                                  : std::vector<std::string>{"total"};
+        return table_response(detail, table.c_str(), csv, columns);
+    }
+
+    Result<footprint::CompareRules> rules_from_query() const {
+        footprint::CompareRules rules = config_.rules;
+        if (const auto v = param("floor")) {
+            for (const std::string& item : split_list(*v)) BP_TRY_STATUS(rules.parse_floor(item));
+        }
+        if (const auto v = param("relative")) {
+            for (const std::string& item : split_list(*v)) BP_TRY_STATUS(rules.parse_relative(item));
+        }
+        if (const auto v = param("min_iterations")) {
+            BP_TRY(std::int64_t n, parse_int("min_iterations", *v, 1, 1000));
+            rules.min_iterations = static_cast<std::size_t>(n);
+        }
+        return rules;
+    }
+
+    static std::vector<std::string> split_list(const std::string& text) {
+        std::vector<std::string> out;
+        std::size_t at = 0;
+        while (at <= text.size()) {
+            const auto comma = text.find(',', at);
+            const auto end = comma == std::string::npos ? text.size() : comma;
+            if (end > at) out.push_back(text.substr(at, end - at));
+            at = end + 1;
+        }
+        return out;
+    }
+
+    HttpResponse compare_builds() {
+        BP_TRY_RESPONSE_STATUS(
+            allow_params({"a", "b", "machine", "kind", "floor", "relative", "min_iterations", "verdict", "format"}));
+        CompareRequest request;
+        const auto a = param("a");
+        const auto b = param("b");
+        if (!a || !b) return error_response(400, "a and b are required: the baseline build and the build under test");
+        request.build_a = *a;
+        request.build_b = *b;
+        request.machine = param("machine");
+        request.kind = param("kind").value_or("all");
+        BP_TRY_RESPONSE(auto rules, rules_from_query());
+        BP_TRY_RESPONSE(bool csv, want_csv());
+        const auto only = param("verdict");
+        BP_TRY_RESPONSE(auto rows, compare(store_, request, rules));
+        json list = json::array();
+        std::map<std::string, int> counts;
+        for (const auto& c : rows) {
+            ++counts[footprint::to_string(c.verdict)];
+            if (only && *only != footprint::to_string(c.verdict)) continue;
+            list.push_back(comparison_json(c));
+        }
+        json body{{"a", request.build_a},
+                  {"b", request.build_b},
+                  {"machine", request.machine ? json(*request.machine) : json(nullptr)},
+                  {"counts", counts},
+                  {"rows", list}};
+        return table_response(body, "rows", csv,
+                              {"kind", "key", "metric", "verdict", "presence", "a.median", "b.median", "delta",
+                               "relative", "p_value", "a.n", "a.min", "a.max", "a.mad", "b.n", "b.min", "b.max",
+                               "b.mad", "noise_band", "reason"});
+    }
+
+    HttpResponse list_alerts() {
+        BP_TRY_RESPONSE_STATUS(allow_params({"machine", "build", "since", "limit", "format"}));
+        AlertQuery q;
+        q.machine = param("machine");
+        q.build = param("build");
+        BP_TRY_RESPONSE(q.since, time_param("since"));
+        BP_TRY_RESPONSE(q.limit, limit_param(1000));
+        BP_TRY_RESPONSE(bool csv, want_csv());
+        BP_TRY_RESPONSE(auto list, store_.alerts(q));
+        json rows = json::array();
+        for (const AlertRecord& a : list) rows.push_back(alert_json(a));
+        return table_response(json{{"alerts", rows}}, "alerts", csv,
+                              {"created_at", "machine", "campaign", "baseline_build", "build", "kind", "key", "metric",
+                               "verdict", "presence", "baseline_median", "median", "delta", "p_value"});
+    }
+
+    HttpResponse recompute_alerts(const std::string& id_text) {
+        BP_TRY_RESPONSE(std::int64_t id, parse_int("campaign id", id_text, 1, INT64_MAX));
+        BP_TRY_RESPONSE(auto rules, rules_from_query());
+        BP_TRY_RESPONSE(std::size_t n, record_alerts(store_, id, rules, clock_.now()));
+        return json_response(200, json{{"campaign_id", id}, {"alerts", n}});
+    }
+
+    // The dashboard's files. Names are checked before any file is opened: letters, digits, '-', '_',
+    // '.', '/', no "..", no hidden files; only known types are served.
+    HttpResponse static_file(const std::string& path) {
+        if (config_.web_root.empty()) return error_response(404, "the dashboard is not enabled (no web root)");
+        std::string rel = path == "/" || path == "/index.html" ? "index.html" : path.substr(4);  // after "/ui/"
+        const bool safe = !rel.empty() && rel.size() < 200 && rel.find("..") == std::string::npos &&
+                          rel.front() != '/' && rel.front() != '.' && rel.find("/.") == std::string::npos &&
+                          std::all_of(rel.begin(), rel.end(), [](char ch) {
+                              return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ||
+                                     ch == '.' || ch == '/';
+                          });
+        if (!safe) return error_response(404, "no such file");
+        static const std::map<std::string, std::string> kTypes{
+            {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+            {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+            {".svg", "image/svg+xml"}, {".png", "image/png"}, {".json", "application/json"},
+            {".map", "application/json"}};
+        const auto dot = rel.rfind('.');
+        const auto type = dot == std::string::npos ? kTypes.end() : kTypes.find(rel.substr(dot));
+        if (type == kTypes.end()) return error_response(404, "no such file");
+        const std::filesystem::path file = std::filesystem::path(config_.web_root) / rel;
+        std::ifstream in(file, std::ios::binary);
+        if (!in) return error_response(404, "no such file: " + rel);
+        HttpResponse r;
+        r.content_type = type->second;
+        r.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        if (in.bad()) return error_response(500, "cannot read " + rel);
+        r.headers.emplace_back("Cache-Control", "no-cache");
+        r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+        return r;
     }
 
     HttpResponse list_agents() {
@@ -687,6 +954,54 @@ std::string csv_field(std::string_view text) {
         out.push_back(c);
     }
     out.push_back('"');
+    return out;
+}
+
+namespace {
+
+void flatten(const json& value, const std::string& prefix, std::vector<std::pair<std::string, const json*>>& out) {
+    if (value.is_object()) {
+        for (const auto& [k, v] : value.items()) flatten(v, prefix.empty() ? k : prefix + "." + k, out);
+    } else {
+        out.emplace_back(prefix, &value);
+    }
+}
+
+std::string csv_value(const json& v) {
+    if (v.is_null()) return "";
+    if (v.is_string()) return csv_field(v.get_ref<const std::string&>());
+    if (v.is_number_float()) return format_number(v.get<double>());
+    return csv_field(v.dump());
+}
+
+}  // namespace
+
+std::string csv_of(const json& rows, const std::vector<std::string>& first_columns) {
+    if (!rows.is_array() || rows.empty()) return "\n";
+    std::vector<std::pair<std::string, const json*>> fields_of_first;
+    flatten(rows.front(), "", fields_of_first);
+    std::vector<std::pair<std::string, const json*>> first;
+    for (const std::string& name : first_columns) {
+        for (const auto& f : fields_of_first) {
+            if (f.first == name) first.push_back(f);
+        }
+    }
+    for (const auto& f : fields_of_first) {
+        if (std::find(first_columns.begin(), first_columns.end(), f.first) == first_columns.end()) first.push_back(f);
+    }
+    std::string out;
+    for (std::size_t i = 0; i < first.size(); ++i) out += (i ? "," : "") + csv_field(first[i].first);
+    out += "\n";
+    for (const json& row : rows) {
+        std::vector<std::pair<std::string, const json*>> fields;
+        flatten(row, "", fields);
+        std::map<std::string, const json*> by_name(fields.begin(), fields.end());
+        for (std::size_t i = 0; i < first.size(); ++i) {
+            const auto it = by_name.find(first[i].first);
+            out += (i ? "," : "") + (it == by_name.end() ? std::string() : csv_value(*it->second));
+        }
+        out += "\n";
+    }
     return out;
 }
 

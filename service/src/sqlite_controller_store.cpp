@@ -712,9 +712,215 @@ Result<std::map<std::string, std::int64_t>> SqliteControllerStore::row_counts() 
     std::map<std::string, std::int64_t> out;
     // Fixed table names: no user text reaches this SQL.
     for (const char* table : {"agents", "tokens", "templates", "assignments", "jobs", "builds", "series", "campaigns",
-                              "reports", "samples"}) {
+                              "reports", "samples", "alerts"}) {
         BP_TRY(std::int64_t n, lease.db().query_int(std::string("SELECT count(*) FROM ") + table));
         out[table] = n;
+    }
+    return out;
+}
+
+Result<std::vector<BuildRecord>> SqliteControllerStore::builds() {
+    BP_TRY(Lease lease, acquire());
+    BP_TRY(auto q, lease.db().prepare(
+                       "SELECT b.name, min(c.first_time), max(c.first_time), count(DISTINCT c.agent_id), count(*),"
+                       " (SELECT count(*) FROM reports r WHERE r.build_id = b.id)"
+                       " FROM builds b JOIN campaigns c ON c.build_id = b.id"
+                       " GROUP BY b.id ORDER BY min(c.first_time), b.name"));
+    std::vector<BuildRecord> out;
+    for (;;) {
+        BP_TRY(bool row, q.step());
+        if (!row) break;
+        BuildRecord b;
+        b.name = q.column_text(0);
+        b.first_time = q.column_int(1);
+        b.last_time = q.column_int(2);
+        b.machines = q.column_int(3);
+        b.campaigns = q.column_int(4);
+        b.reports = q.column_int(5);
+        out.push_back(std::move(b));
+    }
+    return out;
+}
+
+Result<std::vector<CampaignRecord>> SqliteControllerStore::campaigns(const CampaignQuery& query) {
+    BP_TRY(Lease lease, acquire());
+    std::string sql =
+        "SELECT c.id, a.machine, c.name, b.name, c.template, c.job_id, c.first_time,"
+        " (SELECT count(*) FROM reports r WHERE r.campaign_id = c.id)"
+        " FROM campaigns c JOIN agents a ON a.id = c.agent_id JOIN builds b ON b.id = c.build_id WHERE 1 = 1";
+    if (query.id) sql += " AND c.id = ?1";
+    if (query.machine) sql += " AND a.machine = ?2";
+    if (query.build) sql += " AND b.name = ?3";
+    if (query.job_id) sql += " AND c.job_id = ?4";
+    sql += " ORDER BY c.first_time DESC, c.id DESC LIMIT ?5";
+    BP_TRY(auto q, lease.db().prepare(sql));
+    if (query.id) q.bind(1, *query.id);
+    if (query.machine) q.bind(2, *query.machine);
+    if (query.build) q.bind(3, *query.build);
+    if (query.job_id) q.bind(4, *query.job_id);
+    q.bind(5, static_cast<std::int64_t>(query.limit));
+    std::vector<CampaignRecord> out;
+    for (;;) {
+        BP_TRY(bool row, q.step());
+        if (!row) break;
+        CampaignRecord c;
+        c.id = q.column_int(0);
+        c.machine = q.column_text(1);
+        c.name = q.column_text(2);
+        c.build = q.column_text(3);
+        c.template_name = q.column_text(4);
+        c.job_id = q.column_optional_int(5);
+        c.first_time = q.column_int(6);
+        c.reports = q.column_int(7);
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+Result<std::vector<std::string>> SqliteControllerStore::campaign_reports(std::int64_t campaign_id) {
+    BP_TRY(Lease lease, acquire());
+    BP_TRY(auto q, lease.db().prepare("SELECT body FROM reports WHERE campaign_id = ?1 ORDER BY iteration, id"));
+    q.bind(1, campaign_id);
+    std::vector<std::string> out;
+    for (;;) {
+        BP_TRY(bool row, q.step());
+        if (!row) break;
+        out.push_back(q.column_text(0));
+    }
+    return out;
+}
+
+Result<BuildSamples> SqliteControllerStore::build_samples(const BuildSamplesQuery& query) {
+    BP_TRY(Lease lease, acquire());
+    auto& db = lease.db();
+    BuildSamples out;
+    BP_TRY(auto build_id, lookup_id(db, "SELECT id FROM builds WHERE name = ?1", query.build));
+    if (!build_id) return out;
+    std::optional<std::int64_t> agent_id;
+    if (query.machine) {
+        BP_TRY(auto id, lookup_id(db, "SELECT id FROM agents WHERE machine = ?1", *query.machine));
+        if (!id) return out;
+        agent_id = id;
+    }
+    std::string where = " WHERE x.build_id = ?1";
+    if (agent_id) where += " AND x.agent_id = ?2";
+    if (query.campaign_id) where += " AND x.campaign_id = ?3";
+    BP_TRY(auto r, db.prepare("SELECT x.id FROM reports x" + where + " ORDER BY x.id"));
+    r.bind(1, *build_id);
+    if (agent_id) r.bind(2, *agent_id);
+    if (query.campaign_id) r.bind(3, *query.campaign_id);
+    for (;;) {
+        BP_TRY(bool row, r.step());
+        if (!row) break;
+        out.report_ids.push_back(r.column_int(0));
+    }
+    if (out.report_ids.empty()) return out;
+
+    // Metric names are bound; up to 16 of them (the API passes a handful).
+    if (query.metrics.size() > 16) return make_error(Errc::invalid_argument, "build_samples: at most 16 metrics");
+    std::string sql = "SELECT s.kind, s.key, s.metric, x.report_id, x.value FROM samples x JOIN series s ON s.id = x.series_id" + where;
+    if (!query.metrics.empty()) {
+        sql += " AND s.metric IN (";
+        for (std::size_t i = 0; i < query.metrics.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(10 + i);
+        sql += ")";
+    }
+    BP_TRY(auto q, db.prepare(sql));
+    q.bind(1, *build_id);
+    if (agent_id) q.bind(2, *agent_id);
+    if (query.campaign_id) q.bind(3, *query.campaign_id);
+    for (std::size_t i = 0; i < query.metrics.size(); ++i) q.bind(static_cast<int>(10 + i), query.metrics[i]);
+    std::size_t rows = 0;
+    for (;;) {
+        BP_TRY(bool row, q.step());
+        if (!row) break;
+        if (++rows > kMaxSeriesRows) {
+            return make_error(Errc::invalid_argument, "the comparison selects more than " +
+                                                          std::to_string(kMaxSeriesRows) +
+                                                          " samples; narrow it to a machine or fewer metrics");
+        }
+        out.samples.push_back({q.column_text(0), q.column_text(1), q.column_text(2), q.column_int(3), q.column_int(4)});
+    }
+    return out;
+}
+
+Status SqliteControllerStore::put_alerts(std::int64_t campaign_id, const std::vector<AlertRecord>& alerts,
+                                         UnixSeconds now) {
+    BP_TRY(Lease lease, acquire_writer());
+    auto& db = lease.db();
+    BP_TRY(auto tx, sqlite::Transaction::begin(db));
+    BP_TRY(auto exists, db.prepare("SELECT 1 FROM campaigns WHERE id = ?1"));
+    exists.bind(1, campaign_id);
+    BP_TRY(bool found, exists.step());
+    if (!found) return make_error(Errc::not_found, "no campaign " + std::to_string(campaign_id));
+    BP_TRY(auto del, db.prepare("DELETE FROM alerts WHERE campaign_id = ?1"));
+    del.bind(1, campaign_id);
+    BP_TRY_STATUS(del.run());
+    BP_TRY(auto ins, db.prepare(
+                         "INSERT INTO alerts (campaign_id, baseline_build_id, kind, key, metric, verdict, presence,"
+                         " baseline_median, median, delta, p_value, created_at)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
+    for (const AlertRecord& a : alerts) {
+        BP_TRY(std::int64_t baseline,
+               intern(db, "INSERT INTO builds (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
+                      "SELECT id FROM builds WHERE name = ?1", a.baseline_build));
+        ins.bind(1, campaign_id);
+        ins.bind(2, baseline);
+        ins.bind(3, a.kind);
+        ins.bind(4, a.key);
+        ins.bind(5, a.metric);
+        ins.bind(6, a.verdict);
+        ins.bind(7, a.presence);
+        ins.bind(8, a.baseline_median);
+        ins.bind(9, a.median);
+        ins.bind(10, a.delta);
+        ins.bind(11, a.p_value);
+        ins.bind(12, now);
+        BP_TRY_STATUS(ins.run());
+        ins.reset();
+    }
+    return tx.commit();
+}
+
+Result<std::vector<AlertRecord>> SqliteControllerStore::alerts(const AlertQuery& query) {
+    BP_TRY(Lease lease, acquire());
+    std::string sql =
+        "SELECT x.id, x.campaign_id, a.machine, c.name, b.name, bb.name, x.kind, x.key, x.metric, x.verdict,"
+        " x.presence, x.baseline_median, x.median, x.delta, x.p_value, x.created_at"
+        " FROM alerts x JOIN campaigns c ON c.id = x.campaign_id JOIN agents a ON a.id = c.agent_id"
+        " JOIN builds b ON b.id = c.build_id JOIN builds bb ON bb.id = x.baseline_build_id WHERE 1 = 1";
+    if (query.machine) sql += " AND a.machine = ?1";
+    if (query.build) sql += " AND b.name = ?2";
+    if (query.campaign_id) sql += " AND x.campaign_id = ?3";
+    if (query.since) sql += " AND x.created_at >= ?4";
+    sql += " ORDER BY x.created_at DESC, x.id LIMIT ?5";
+    BP_TRY(auto q, lease.db().prepare(sql));
+    if (query.machine) q.bind(1, *query.machine);
+    if (query.build) q.bind(2, *query.build);
+    if (query.campaign_id) q.bind(3, *query.campaign_id);
+    if (query.since) q.bind(4, *query.since);
+    q.bind(5, static_cast<std::int64_t>(query.limit));
+    std::vector<AlertRecord> out;
+    for (;;) {
+        BP_TRY(bool row, q.step());
+        if (!row) break;
+        AlertRecord a;
+        a.id = q.column_int(0);
+        a.campaign_id = q.column_int(1);
+        a.machine = q.column_text(2);
+        a.campaign = q.column_text(3);
+        a.build = q.column_text(4);
+        a.baseline_build = q.column_text(5);
+        a.kind = q.column_text(6);
+        a.key = q.column_text(7);
+        a.metric = q.column_text(8);
+        a.verdict = q.column_text(9);
+        a.presence = q.column_text(10);
+        a.baseline_median = q.column_double(11);
+        a.median = q.column_double(12);
+        a.delta = q.column_double(13);
+        if (!q.is_null(14)) a.p_value = q.column_double(14);
+        a.created_at = q.column_int(15);
+        out.push_back(std::move(a));
     }
     return out;
 }

@@ -35,6 +35,7 @@
 
 #include "bootprint/controller/auth.hpp"
 #include "bootprint/controller/postgres_controller_store.hpp"
+#include "bootprint/controller/report_facts.hpp"
 #include "bootprint/controller/sqlite_controller_store.hpp"
 #include "bootprint/report/controller_client.hpp"
 #include "support/controller_support.hpp"
@@ -380,7 +381,7 @@ void generate_postgresql(const Options& o, const std::string& url) {
                 std::stod(size.at(0)) / 1e6);
 }
 
-// A realistic upload: 40 pool rows, 15 drivers (~6 KB, 154 history samples).
+// A realistic upload: 40 pool rows, 15 drivers (~6 KB; the history samples it yields are counted below).
 std::string upload_body(const std::string& key, const std::string& machine, int n) {
     json pool = json::array();
     for (int t = 0; t < 40; ++t) {
@@ -477,8 +478,13 @@ int measure(const Options& o, const std::string& store_name, const std::string& 
     const double upload_s = std::chrono::duration<double>(Clock::now() - u0).count();
     double cpu = -cpu0;
     for (const auto& s : services) cpu += cpu_seconds(s->pid());
-    std::printf("uploads: %d in %.2f s = %.0f uploads/s (%d errors; ~6 KB, 154 samples each, %d agents)\n", o.uploads,
-                upload_s, o.uploads / upload_s, errors.load(), o.agents);
+    std::size_t samples_each = 0;
+    if (auto facts = bp::controller::report_facts(json::parse(bodies[0][0]), bodies[0][0])) {
+        samples_each = facts->samples.size();
+    }
+    std::printf("uploads: %d in %.2f s = %.0f uploads/s (%d errors; %.1f KB, %zu samples each, %d agents)\n", o.uploads,
+                upload_s, o.uploads / upload_s, errors.load(), static_cast<double>(bodies[0][0].size()) / 1024.0,
+                samples_each, o.agents);
     std::printf("uploads: the service%s used %.2f CPU s = %.2f ms CPU per upload (database server not counted)\n",
                 instances == 1 ? "" : "s", cpu, 1000.0 * cpu / o.uploads);
 

@@ -163,7 +163,7 @@ TEST_CASE("controller e2e: a nightly template runs on three lab agents, every it
     CHECK(failures == 0);
 
     CHECK(controller.rows("reports") == 9);
-    CHECK(controller.rows("samples") == 9 * 12);
+    CHECK(controller.rows("samples") == 9 * 16);
     CHECK(controller.rows("jobs") == 3);
     json all = controller.get("/v1/history/series?kind=tag&key=Ntfx");
     REQUIRE(all["points"].size() == 3);
@@ -244,7 +244,7 @@ TEST_CASE("controller e2e: SIGKILL during uploads loses nothing acknowledged and
     CHECK(drain_until_empty(*offline_box, offline) == 0);
 
     CHECK(controller.rows("reports") == kAgents * kReports + 10);
-    CHECK(controller.rows("samples") == (kAgents * kReports + 10) * 12);
+    CHECK(controller.rows("samples") == (kAgents * kReports + 10) * 16);
     json list = controller.get("/v1/history/reports?machine=lab-offline&limit=100");
     CHECK(list["reports"].size() == 10);
     // Replaying every agent's whole outbox changes nothing: all duplicates.

@@ -176,7 +176,7 @@ TEST_CASE("two controller instances on one database: agents alternate, every ite
     for (const std::string& url : urls) {
         const json stats = admin_get(url, "/v1/admin/stats");
         CHECK(stats["rows"]["reports"] == 3 * kIterations);
-        CHECK(stats["rows"]["samples"] == 3 * kIterations * 12);
+        CHECK(stats["rows"]["samples"] == 3 * kIterations * 16);
         CHECK(stats["rows"]["jobs"] == 3);
         CHECK(stats["rows"]["agents"] == 3);
         for (int k = 1; k <= 3; ++k) {

@@ -188,17 +188,19 @@ struct ControllerLink::Impl {
     void heartbeat(const std::string& state) {
         if (auto r = client.heartbeat({state}); !r) note("heartbeat: " + r.error().describe());
     }
-    void deliver() {
+    // Uploads what the outbox holds; true when nothing is left waiting.
+    bool deliver() {
         auto s = outbox.drain(client);
         if (!s) {
             note("outbox: " + s.error().describe());
-            return;
+            return false;
         }
         if (s->stored || s->duplicates || s->rejected || s->pending) {
             note("reports: " + std::to_string(s->stored) + " stored, " + std::to_string(s->duplicates) +
                  " already there, " + std::to_string(s->rejected) + " refused, " + std::to_string(s->pending) +
                  " waiting" + (s->last_error ? " (" + s->last_error->describe() + ")" : ""));
         }
+        return s->pending == 0;
     }
     void job_state(const std::string& job_id, const char* state, const std::string& message = {}) {
         std::int64_t id = 0;
@@ -235,6 +237,7 @@ struct ControllerLink::Impl {
                 BP_TRY(existing, agent.db.find(id));
             }
             if (existing) {
+                if (cp::is_terminal(existing->state) && !deliver()) continue;  // its reports first
                 // Carried out already (its final state did not reach the controller): report it now.
                 if (const char* state = job_state_for(existing->state)) {
                     job_state(existing->spec.job_id, "running");
@@ -296,8 +299,10 @@ Status ControllerLink::before_run() {
 
 Status ControllerLink::after_run() {
     BP_TRY(auto latest, impl_->agent.db.latest());
-    impl_->deliver();
-    if (latest && !latest->spec.job_id.empty()) {
+    // A job is reported finished only once all of its reports are uploaded: the controller judges the
+    // nightly run (alerts) when it hears "done". Otherwise the next run delivers and reports it.
+    const bool delivered = impl_->deliver();
+    if (delivered && latest && !latest->spec.job_id.empty()) {
         if (const char* state = job_state_for(latest->state)) {
             impl_->job_state(latest->spec.job_id, state, latest->failure_reason);
         }

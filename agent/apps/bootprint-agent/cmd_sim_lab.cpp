@@ -1,9 +1,15 @@
 // `bootprint-agent sim-lab init|run|status`: the simulated lab machine (agent/src/host/sim).
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "bootprint/host/file_system.hpp"
+#include "bootprint/writer/boot_trace.hpp"
 #include "commands.hpp"
 
 namespace bp::agent {
@@ -11,6 +17,78 @@ namespace {
 
 std::string beside(const std::string& program, const std::string& name) {
     return (std::filesystem::path(program).parent_path() / name).string();
+}
+
+Result<std::string> read_whole(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(Errc::not_found, "cannot open the file").with_path(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string trimmed_tag(std::string tag) {
+    while (!tag.empty() && tag.back() == ' ') tag.pop_back();
+    return tag;
+}
+
+struct ImageArgs {
+    std::string scenario;
+    std::vector<std::string> grow;         // TAG=FACTOR
+    std::vector<std::string> add_pool;     // JSON objects
+    std::vector<std::string> drop_driver;  // names
+};
+
+// A new OS image on the simulated machine: its scenario replaced and/or edited. The edited scenario must
+// parse before it replaces the old one (written through a temporary name).
+Status install_image(const std::string& machine_dir, const ImageArgs& a) {
+    const std::string path = (std::filesystem::path(machine_dir) / "scenario.json").string();
+    BP_TRY(std::string text, read_whole(a.scenario.empty() ? path : a.scenario));
+    nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) {
+        return make_error(Errc::invalid_argument, "not a JSON object").with_path(a.scenario.empty() ? path : a.scenario);
+    }
+    for (const std::string& g : a.grow) {
+        const auto eq = g.find('=');
+        double factor = 0;
+        try {
+            factor = eq == std::string::npos ? -1 : std::stod(g.substr(eq + 1));
+        } catch (const std::exception&) {
+            factor = -1;
+        }
+        if (eq == std::string::npos || eq == 0 || !(factor >= 0)) {
+            return make_error(Errc::invalid_argument, "--grow '" + g + "': expected TAG=FACTOR, e.g. Ntfx=1.5");
+        }
+        bool found = false;
+        for (auto& family : doc["pool"]) {
+            if (trimmed_tag(family.value("tag", "")) != trimmed_tag(g.substr(0, eq))) continue;
+            family["count"] = family.value("count", 100.0) * factor;
+            found = true;
+        }
+        if (!found) return make_error(Errc::not_found, "--grow: the scenario has no pool tag '" + g.substr(0, eq) + "'");
+    }
+    for (const std::string& p : a.add_pool) {
+        nlohmann::json family = nlohmann::json::parse(p, nullptr, false);
+        if (!family.is_object()) return make_error(Errc::invalid_argument, "--add-pool: expected a JSON object");
+        doc["pool"].push_back(std::move(family));
+    }
+    for (const std::string& name : a.drop_driver) {
+        auto& drivers = doc["drivers"];
+        const auto before = drivers.size();
+        drivers.erase(std::remove_if(drivers.begin(), drivers.end(),
+                                     [&](const nlohmann::json& d) { return d.value("name", "") == name; }),
+                      drivers.end());
+        if (drivers.size() == before) return make_error(Errc::not_found, "--drop-driver: no driver '" + name + "'");
+        auto& pool = doc["pool"];
+        pool.erase(std::remove_if(pool.begin(), pool.end(),
+                                  [&](const nlohmann::json& f) { return f.value("driver", "") == name; }),
+                   pool.end());
+    }
+    const std::string out = doc.dump(2);
+    BP_TRY(auto parsed, writer::parse_scenario(out, path));
+    (void)parsed;
+    host::LocalFileSystem files;
+    return files.write_file(path, out);
 }
 
 }  // namespace
@@ -65,6 +143,20 @@ void register_sim_lab_commands(CLI::App& app, AgentContext& ctx) {
             return;
         }
         std::printf("simulated machine %s in %s\n", options.name.c_str(), machine->dir().c_str());
+    });
+
+    auto img = std::make_shared<ImageArgs>();
+    auto* image = lab->add_subcommand("image", "Install a new OS image: replace and/or edit the machine's boot scenario");
+    image->add_option("--scenario", img->scenario, "Start from this scenario JSON (default: the machine's)");
+    image->add_option("--grow", img->grow, "TAG=FACTOR: multiply the allocations of a pool tag (repeatable)");
+    image->add_option("--add-pool", img->add_pool, "A pool family as JSON, e.g. {\"tag\":\"Bpx1\",...} (repeatable)");
+    image->add_option("--drop-driver", img->drop_driver, "Remove a driver and its pool families (repeatable)");
+    image->callback([img, &ctx] {
+        if (auto s = install_image(ctx.machine_dir.empty() ? "." : ctx.machine_dir, *img); !s) {
+            ctx.exit_code = report_error(s.error());
+            return;
+        }
+        std::printf("new image installed in %s\n", ctx.machine_dir.c_str());
     });
 
     struct RunArgs {

@@ -181,7 +181,7 @@ TEST_CASE("two store instances on one database, racing threads: every report is 
     auto rows = (*s1)->row_counts();
     REQUIRE(rows);
     CHECK(rows->at("reports") == 40);
-    CHECK(rows->at("samples") == 40 * 12);
+    CHECK(rows->at("samples") == 40 * 16);
     CHECK(rows->at("campaigns") == 1);
 }
 

@@ -136,7 +136,7 @@ TEST_CASE("uploads: stored once, a retry is acknowledged, a different body under
     CHECK(first["stored"] == true);
     const auto after_first = lab.rows();
     CHECK(after_first.at("reports") == 1);
-    CHECK(after_first.at("samples") == 12);
+    CHECK(after_first.at("samples") == 16);
     json again = lab.call_json("POST", "/v1/reports", report.body, token, 200);
     CHECK(again["duplicate"] == true);
     CHECK(again["report_id"] == first["report_id"]);

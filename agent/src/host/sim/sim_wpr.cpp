@@ -180,6 +180,17 @@ int stop_boot(const SimMachine& m, FileRegistry& registry, const std::vector<std
     auto scenario = writer::parse_scenario(*text, m.path("scenario.json"));
     if (!scenario) return fail(wpr::kInvalidSyntax, scenario.error().describe());
     scenario->events_lost = lost;
+    // Each machine of a lab has its own hardware: its name varies the scenario's seed, so that machines
+    // running one scenario differ the way real ones do. The trace starts when the recorded boot did.
+    if (auto config = m.config()) {
+        std::uint64_t h = 1469598103934665603ull;  // FNV-1a of the machine's name
+        for (unsigned char ch : config->name) h = (h ^ ch) * 1099511628211ull;
+        scenario->seed ^= h;
+    }
+    if (auto boot = m.boot_state(); boot && boot->number == state->recorded_boot && boot->boot_time_us > 0) {
+        constexpr std::int64_t kFiletimeOfUnixEpoch = 116444736000000000;  // 100-ns units
+        scenario->start_time = static_cast<std::uint64_t>(boot->boot_time_us * 10 + kFiletimeOfUnixEpoch);
+    }
     if (!lose) {
         writer::BootTraceOptions options;
         options.boot = state->recorded_boot;

@@ -145,6 +145,87 @@ struct ReportRow {
     UnixSeconds received_at = 0;
 };
 
+// ---- builds, campaigns, comparisons, alerts (regressions: docs/regressions.md) -------------------------
+
+struct BuildRecord {
+    std::string name;
+    UnixSeconds first_time = 0;   // its earliest campaign
+    UnixSeconds last_time = 0;    // its latest campaign
+    std::int64_t machines = 0;
+    std::int64_t campaigns = 0;
+    std::int64_t reports = 0;
+};
+
+struct CampaignQuery {
+    std::optional<std::int64_t> id;
+    std::optional<std::string> machine;
+    std::optional<std::string> build;
+    std::optional<std::int64_t> job_id;
+    std::size_t limit = 1000;     // newest first
+};
+
+struct CampaignRecord {
+    std::int64_t id = 0;
+    std::string machine;
+    std::string name;
+    std::string build;
+    std::string template_name;
+    std::optional<std::int64_t> job_id;
+    UnixSeconds first_time = 0;
+    std::int64_t reports = 0;     // iterations received
+};
+
+// Every sample of chosen metrics for one build (optionally one machine or one campaign), with the reports
+// (iterations) the selection holds: a series missing from a report counts 0 there.
+struct BuildSamplesQuery {
+    std::string build;
+    std::optional<std::string> machine;
+    std::optional<std::int64_t> campaign_id;
+    std::vector<std::string> metrics;  // empty: every metric
+};
+
+struct BuildSample {
+    std::string kind;
+    std::string key;
+    std::string metric;
+    std::int64_t report_id = 0;
+    std::int64_t value = 0;
+};
+
+struct BuildSamples {
+    std::vector<std::int64_t> report_ids;
+    std::vector<BuildSample> samples;
+};
+
+// A verdict recorded for a nightly run: one row per series judged a regression or an improvement, or
+// flagged new or vanished, against the machine's previous build.
+struct AlertRecord {
+    std::int64_t id = 0;
+    std::int64_t campaign_id = 0;
+    std::string machine;          // filled by alerts()
+    std::string campaign;         // filled by alerts()
+    std::string build;            // filled by alerts()
+    std::string baseline_build;
+    std::string kind;
+    std::string key;
+    std::string metric;
+    std::string verdict;          // regression, improvement, noise, insufficient
+    std::string presence;         // "", new, vanished
+    double baseline_median = 0;
+    double median = 0;
+    double delta = 0;
+    std::optional<double> p_value;
+    UnixSeconds created_at = 0;
+};
+
+struct AlertQuery {
+    std::optional<std::string> machine;
+    std::optional<std::string> build;
+    std::optional<std::int64_t> campaign_id;
+    std::optional<UnixSeconds> since;  // created_at >= since
+    std::size_t limit = 1000;          // newest first
+};
+
 class ControllerStore {
 public:
     virtual ~ControllerStore() = default;
@@ -185,6 +266,18 @@ public:
     virtual Result<std::vector<ReportRow>> reports(const ReportQuery& query) = 0;
     // The keys of a kind ("tag": every pool tag seen), sorted.
     virtual Result<std::vector<std::string>> series_keys(const std::string& kind, const std::string& metric) = 0;
+    // Every build with reports, oldest first (by first campaign time).
+    virtual Result<std::vector<BuildRecord>> builds() = 0;
+    // Campaigns matching every given filter, newest first.
+    virtual Result<std::vector<CampaignRecord>> campaigns(const CampaignQuery& query) = 0;
+    // The stored report bodies of one campaign, by iteration (then receipt).
+    virtual Result<std::vector<std::string>> campaign_reports(std::int64_t campaign_id) = 0;
+    virtual Result<BuildSamples> build_samples(const BuildSamplesQuery& query) = 0;
+    // Replaces the alerts of a campaign (its nightly run) with `alerts` in one transaction: recomputing
+    // a run's verdicts never doubles them. not_found for an unknown campaign.
+    virtual Status put_alerts(std::int64_t campaign_id, const std::vector<AlertRecord>& alerts, UnixSeconds now) = 0;
+    virtual Result<std::vector<AlertRecord>> alerts(const AlertQuery& query) = 0;
+
     // Rows per table (health, tests).
     virtual Result<std::map<std::string, std::int64_t>> row_counts() = 0;
 };

@@ -3,6 +3,7 @@
 //
 // Samples of a version-1 report:
 //   tag/<TAG>/{impacting_size,size,count}   Σ over the pool rows of the tag (every module, paged or not)
+//   tag/<TAG>/{paged,nonpaged}_impacting_size   Σ impacting size of its paged / non-paged rows
 //   driver/<NAME>/{active_bytes,standby_bytes}
 //   total/pool/{impacting_size,size,count}  Σ over every pool row
 //   total/drivers/active_bytes              Σ over every driver

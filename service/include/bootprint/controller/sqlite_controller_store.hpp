@@ -54,6 +54,12 @@ public:
     Result<std::vector<SeriesPoint>> series(const SeriesQuery& query) override;
     Result<std::vector<ReportRow>> reports(const ReportQuery& query) override;
     Result<std::vector<std::string>> series_keys(const std::string& kind, const std::string& metric) override;
+    Result<std::vector<BuildRecord>> builds() override;
+    Result<std::vector<CampaignRecord>> campaigns(const CampaignQuery& query) override;
+    Result<std::vector<std::string>> campaign_reports(std::int64_t campaign_id) override;
+    Result<BuildSamples> build_samples(const BuildSamplesQuery& query) override;
+    Status put_alerts(std::int64_t campaign_id, const std::vector<AlertRecord>& alerts, UnixSeconds now) override;
+    Result<std::vector<AlertRecord>> alerts(const AlertQuery& query) override;
     Result<std::map<std::string, std::int64_t>> row_counts() override;
 
     struct Connection;  // one SQLite connection (private)
