@@ -4,8 +4,10 @@
 # A simulated lab machine runs a 3-boot campaign for four pool tags, unattended: the agent writes the
 # WPR boot profile, sets DisablePagingExecutive (and reboots), arms a boot trace, "reboots", waits for
 # the boot to settle, stops the trace, ingests it, queues the report, and restores the machine. Then
-# the analyst's CLI shows what the lab wants each morning: per tag and per driver, median and spread
-# across boots, and the last boot's pool table and resident driver code.
+# the analyst's CLI shows per tag and per driver, median and spread across boots, and the last boot's
+# pool table and resident driver code. Finally a controller (SQLite, with its dashboard) runs a lab of
+# three simulated machines for two nightly builds, the second of which grows a pool tag and brings a new
+# one: `bootprint diff` and the recorded alerts name them, the dashboard shows them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -45,51 +47,51 @@ if [ -d ../shared/etl ]; then
   "$bin/bootprint" etl stats ../shared/etl/perfview_net.4.5.2.x64.etl | sed -n 1,16p  # sed reads all: no SIGPIPE
 fi
 
-echo; echo "== 6. The controller on an embedded SQLite database, and a lab of three agents =="
-ctl="$out/controller"
-mkdir -p "$ctl"
-token() { head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '='; }
-secret=$(token)
-admin=$(token)
-(umask 077; printf 'enrol secret: %s\nadmin token:  %s\n' "$secret" "$admin" > "$ctl/secrets")
-"$service_bin" --database "$ctl/controller.db" --listen 127.0.0.1 --port 0 \
-  --port-file "$ctl/port" --enrol-secret "$secret" --admin-token "$admin" 2> "$ctl/service.log" &
-service_pid=$!
-trap 'kill -TERM "$service_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [ -s "$ctl/port" ] && break; sleep 0.1; done
-url="http://127.0.0.1:$(cat "$ctl/port")"
-echo "controller at $url (database $ctl/controller.db)"
-admin_post() {
-  curl -fsS -X POST "$url$1" -H "Authorization: Bearer $admin" -H "Content-Type: application/json" -d "$2"
-  echo
-}
-# The nightly template for group "lab", due now: the newest 01:00 slot, not_before in the past.
-admin_post /v1/admin/templates \
-  '{"name":"nightly","spec":{"tags":["Ntfx","Cnto","Irp","Acp*"],"iterations":3,"resident_set":true,"labels":{"build":"26100.2"}}}'
-admin_post /v1/admin/assignments \
-  '{"template":"nightly","group":"lab","schedule":"nightly at 01:00","not_before":"2020-01-01"}'
-for n in 01 02 03; do
-  m="$out/lab/lab-$n"
-  "$bin/bootprint-agent" --machine "$m" sim-lab init --name "lab-$n" --dpe 0
-  "$bin/bootprint-agent" --machine "$m" connect --server "$url" --enrol-secret "$secret" --group lab
-done
-for n in 01 02 03; do
-  echo "-- lab-$n takes its job: 3 boots, each report uploaded through the outbox"
-  "$bin/bootprint-agent" --machine "$out/lab/lab-$n" sim-lab run 2> "$out/lab/lab-$n/agent-run.log"
-  "$bin/bootprint-agent" --machine "$out/lab/lab-$n" campaign status | head -2
-done
+echo; echo "== 6. The controller (SQLite, dashboard) and a lab of three machines, two nights =="
+LAB_BIN=$bin LAB_SERVICE=$service_bin LAB_DIR="$out"
+# shellcheck source=lib/lab.sh
+source scripts/lib/lab.sh
+lab_start_controller "$PWD/service/web"
+echo "controller at $LAB_URL (database $out/controller/controller.db; tokens in $out/controller/secrets)"
+lab_machines 3
+lab_tags="Ntfx,Irp,AcpM,Bpx1"
+echo "-- night 1: build 26100.1, 4 boots per machine, each report uploaded through the agent's outbox"
+lab_night nightly-26100.1 26100.1 "$lab_tags" 4
+lab_run
+echo "-- the lab installs build 26100.2: Ntfx allocates 3x, contoso_filter.sys brings a new tag Bpx1"
+lab_image "--grow Ntfx=3 --add-pool '{\"tag\":\"Bpx1\",\"driver\":\"contoso_filter.sys\",\"size\":8192,\"count\":256,\"free_fraction\":0}'"
+echo "-- night 2: build 26100.2"
+lab_night nightly-26100.2 26100.2 "$lab_tags" 4
+lab_run
 
-echo; echo "== 7. The controller's history: tag Ntfx per machine (median and spread over 3 boots) =="
-"$bin/bootprint" query agents --server "$url" --token "$admin"
-"$bin/bootprint" query series --server "$url" --token "$admin" --kind tag --key Ntfx
-"$bin/bootprint" query series --server "$url" --token "$admin" --kind total --key pool
-echo "reports stored: $("$bin/bootprint" query reports --server "$url" --token "$admin" --format csv | tail -n +2 | wc -l)"
-kill -TERM "$service_pid"
-wait "$service_pid" || true
-trap - EXIT
+q=(--server "$LAB_URL" --token "$LAB_ADMIN")
+echo; echo "== 7. The morning question: did 26100.2 grow kernel memory, which tag or driver, is it real? =="
+"$bin/bootprint" diff --build 26100.1 --build 26100.2 "${q[@]}" | head -12
+"$bin/bootprint" diff --build 26100.1 --build 26100.2 "${q[@]}" --format csv > "$out/diff-26100.1-26100.2.csv"
+echo; echo "-- the alerts recorded when each machine's nightly job completed"
+"$bin/bootprint" query alerts "${q[@]}"
+echo; echo "-- history: tag Ntfx, one point per machine and night (median and spread over 4 boots)"
+"$bin/bootprint" query series "${q[@]}" --kind tag --key Ntfx
+echo "reports stored: $("$bin/bootprint" query reports "${q[@]}" --format csv | tail -n +2 | wc -l)"
+
+dashboard="$LAB_URL/#/compare?a=26100.1&b=26100.2&token=$LAB_ADMIN"
+if command -v chromium > /dev/null 2>&1; then
+  chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
+    --no-first-run --disable-sync --user-data-dir="$out/.chromium" --window-size=1400,1100 \
+    --virtual-time-budget=8000 --screenshot="$out/dashboard-compare.png" "$dashboard" > /dev/null 2>&1 || true
+  rm -rf "$out/.chromium"
+  [ -s "$out/dashboard-compare.png" ] && echo "dashboard screenshot: $out/dashboard-compare.png"
+fi
 
 echo
-echo "Results: $out/ (nightly.wprp, pool-last-boot.csv, summary.json; the lab machine in $machine:"
-echo "its database agent.db, traces under data/campaigns/, logs agent.log and machine.log)"
-echo "The controller (stopped): database $ctl/controller.db, log $ctl/service.log, tokens $ctl/secrets;"
-echo "it listened on $url. Its lab: $out/lab/lab-01..03 (agent.db with the outbox, agent-run.log)."
+echo "Results: $out/ (nightly.wprp, pool-last-boot.csv, summary.json, diff-26100.1-26100.2.csv; the first"
+echo "lab machine in $machine; the controller's lab in $out/lab/lab-01..03)"
+if [ -t 0 ] && [ -t 1 ] && [ -z "${CI:-}" ]; then
+  echo
+  echo "The dashboard: $dashboard"
+  echo "(fleet, campaigns, trends, build vs build, alerts). Press Enter to stop the controller."
+  read -r _ || true
+else
+  echo "The dashboard was at $LAB_URL/ (run this script in a terminal to keep it serving)."
+fi
+lab_stop_controller

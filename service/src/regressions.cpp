@@ -118,20 +118,7 @@ Result<std::size_t> record_alerts(ControllerStore& store, std::int64_t campaign_
     return alerts.size();
 }
 
-json comparison_json(const fp::SeriesComparison& c) {
-    return json{{"kind", c.series.kind},
-                {"key", c.series.key},
-                {"metric", c.series.metric},
-                {"verdict", fp::to_string(c.verdict)},
-                {"presence", fp::to_string(c.presence)},
-                {"a", spread_json(c.a)},
-                {"b", spread_json(c.b)},
-                {"delta", c.delta},
-                {"relative", number_or_null(c.relative)},
-                {"noise_band", c.noise_band},
-                {"p_value", number_or_null(c.p_value)},
-                {"reason", c.reason}};
-}
+json comparison_json(const fp::SeriesComparison& c) { return fp::to_json(c); }
 
 json alert_json(const AlertRecord& a) {
     return json{{"id", a.id},

@@ -162,6 +162,13 @@ Result<json> template_spec(const json& spec) {
         }
         out[flag] = f != spec.end() && f->get<bool>();
     }
+    out["disable_paging_executive"] = "on";
+    if (const auto dpe = spec.find("disable_paging_executive"); dpe != spec.end()) {
+        if (!dpe->is_string() || (*dpe != "on" && *dpe != "off" && *dpe != "keep")) {
+            return make_error(Errc::invalid_argument, "spec.disable_paging_executive: expected on, off or keep");
+        }
+        out["disable_paging_executive"] = *dpe;
+    }
     out["labels"] = json::object();
     if (const auto labels = spec.find("labels"); labels != spec.end()) {
         if (!labels->is_object()) return make_error(Errc::invalid_argument, "spec.labels: expected an object");

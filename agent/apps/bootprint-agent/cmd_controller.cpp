@@ -35,7 +35,9 @@ struct LinkConfig {
     std::optional<rp::Credentials> credentials;
 };
 
-std::string config_path(const host::Host& host) { return (fs::path(host.data_dir) / "controller.json").string(); }
+std::string config_path(const host::Host& host) {
+    return (fs::path(host.data_dir) / "controller.json").string();
+}
 
 Result<std::optional<LinkConfig>> load_config(const std::string& path) {
     std::error_code ec;
@@ -76,7 +78,9 @@ Status save_config(const std::string& path, const LinkConfig& c) {
     std::error_code ec;
     fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace, ec);
     fs::rename(tmp, path, ec);
-    if (ec) return make_error(Errc::io, "cannot replace the controller settings: " + ec.message()).with_path(path);
+    if (ec)
+        return make_error(Errc::io, "cannot replace the controller settings: " + ec.message())
+            .with_path(path);
     return {};
 }
 
@@ -91,7 +95,9 @@ rp::ClientOptions client_options(const LinkConfig& c, const host::Host& host) {
     return o;
 }
 
-void note(const std::string& what) { std::fprintf(stderr, "bootprint-agent: controller: %s\n", what.c_str()); }
+void note(const std::string& what) {
+    std::fprintf(stderr, "bootprint-agent: controller: %s\n", what.c_str());
+}
 
 // Campaign ids are [A-Za-z0-9._-]{1,64}; the controller suggests "<template>@<slot, ISO-8601>".
 std::string campaign_id_for(const rp::Job& job) {
@@ -115,15 +121,26 @@ Result<cp::CampaignSpec> spec_from_job(const rp::Job& job, const std::string& id
     spec.id = id;
     spec.job_id = std::to_string(job.id);
     for (const json& t : s["tags"]) {
-        if (!t.is_string()) return make_error(Errc::invalid_argument, "the job's template has a tag that is not a string");
+        if (!t.is_string())
+            return make_error(Errc::invalid_argument, "the job's template has a tag that is not a string");
         spec.pool_tags.push_back(t.get<std::string>());
     }
     if (s.contains("iterations") && s["iterations"].is_number_integer()) {
         const auto n = s["iterations"].get<std::int64_t>();
-        if (n < 1 || n > 1000) return make_error(Errc::invalid_argument, "the job's iterations are out of range");
+        if (n < 1 || n > 1000)
+            return make_error(Errc::invalid_argument, "the job's iterations are out of range");
         spec.iterations = static_cast<std::uint32_t>(n);
     }
     spec.resident_set = s.value("resident_set", true);
+    // DisablePagingExecutive: "on" (the default: drivers' code stays resident, as the footprint exercise
+    // wants), "off", or "keep" (the machine's own setting).
+    const std::string dpe = s.contains("disable_paging_executive") && s["disable_paging_executive"].is_string()
+                                ? s["disable_paging_executive"].get<std::string>()
+                                : "on";
+    if (dpe != "on" && dpe != "off" && dpe != "keep") {
+        return make_error(Errc::invalid_argument, "the job's disable_paging_executive is not on, off or keep");
+    }
+    if (dpe != "keep") spec.disable_paging_executive = dpe == "on";
     spec.triage = s.value("triage", false);
     if (s.contains("labels") && s["labels"].is_object()) {
         for (const auto& [k, v] : s["labels"].items()) {
@@ -152,7 +169,8 @@ const char* job_state_for(cp::State s) {
 // Both ignore a key they already hold, so the engine's repeated enqueue after a crash queues nothing twice.
 class OutboxResultSink final : public cp::ResultSink {
   public:
-    OutboxResultSink(cp::CampaignDb& db, host::Clock& clock, rp::Outbox& outbox) : db_(db, clock), outbox_(outbox) {}
+    OutboxResultSink(cp::CampaignDb& db, host::Clock& clock, rp::Outbox& outbox)
+        : db_(db, clock), outbox_(outbox) {}
     Status enqueue(const cp::ReportEnvelope& report) override {
         BP_TRY_STATUS(db_.enqueue(report));
         BP_TRY(bool added, outbox_.enqueue(report.idempotency_key, report.report_json));
@@ -197,8 +215,9 @@ struct ControllerLink::Impl {
         }
         if (s->stored || s->duplicates || s->rejected || s->pending) {
             note("reports: " + std::to_string(s->stored) + " stored, " + std::to_string(s->duplicates) +
-                 " already there, " + std::to_string(s->rejected) + " refused, " + std::to_string(s->pending) +
-                 " waiting" + (s->last_error ? " (" + s->last_error->describe() + ")" : ""));
+                 " already there, " + std::to_string(s->rejected) + " refused, " +
+                 std::to_string(s->pending) + " waiting" +
+                 (s->last_error ? " (" + s->last_error->describe() + ")" : ""));
         }
         return s->pending == 0;
     }
@@ -274,7 +293,7 @@ Result<std::unique_ptr<ControllerLink>> ControllerLink::open(Agent& agent, const
     const std::string path = config_path(host);
     BP_TRY(auto config, load_config(path));
     if (!config) return std::unique_ptr<ControllerLink>();
-    BP_TRY(rp::Outbox outbox, rp::Outbox::open(agent.sim->machine().db_file()));
+    BP_TRY(rp::Outbox outbox, rp::Outbox::open(agent.platform->db_file()));
     auto impl = std::make_unique<Impl>(agent, host, path, std::move(*config), std::move(outbox));
     Impl* raw = impl.get();
     raw->client.on_credentials_changed([raw](const rp::Credentials& c) {
@@ -284,7 +303,9 @@ Result<std::unique_ptr<ControllerLink>> ControllerLink::open(Agent& agent, const
     return std::unique_ptr<ControllerLink>(new ControllerLink(std::move(impl)));
 }
 
-campaign::ResultSink& ControllerLink::sink() { return impl_->sink; }
+campaign::ResultSink& ControllerLink::sink() {
+    return impl_->sink;
+}
 
 Status ControllerLink::before_run() {
     BP_TRY(auto active, impl_->agent.db.active());
@@ -313,10 +334,13 @@ Status ControllerLink::after_run() {
 
 void register_connect_command(CLI::App& app, AgentContext& ctx) {
     auto config = std::make_shared<LinkConfig>();
-    auto* connect = app.add_subcommand("connect", "Connect the agent to a controller (bootprint-service) and enrol");
-    connect->add_option("--server", config->server, "The controller's URL, e.g. http://10.0.0.5:8420")->required();
+    auto* connect =
+        app.add_subcommand("connect", "Connect the agent to a controller (bootprint-service) and enrol");
+    connect->add_option("--server", config->server, "The controller's URL, e.g. http://10.0.0.5:8420")
+        ->required();
     connect->add_option("--enrol-secret", config->enrol_secret, "The lab's enrol secret")->required();
-    connect->add_option("--group", config->group, "The machine group jobs are assigned to")->capture_default_str();
+    connect->add_option("--group", config->group, "The machine group jobs are assigned to")
+        ->capture_default_str();
     connect->callback([config, &ctx] {
         if (auto url = rp::parse_url(config->server); !url) {
             ctx.exit_code = report_error(url.error());
@@ -327,7 +351,7 @@ void register_connect_command(CLI::App& app, AgentContext& ctx) {
             ctx.exit_code = report_error(agent.error());
             return;
         }
-        auto host = agent->sim->host();
+        auto host = agent->platform->host();
         if (!host) {
             ctx.exit_code = report_error(host.error());
             return;
@@ -341,7 +365,8 @@ void register_connect_command(CLI::App& app, AgentContext& ctx) {
         rp::ControllerClient client(client_options(c, *host));
         auto enrolled = client.enrol();
         if (!enrolled) {
-            std::fprintf(stderr, "bootprint-agent: saved %s; enrolment failed (the agent retries at its next run)\n",
+            std::fprintf(stderr,
+                         "bootprint-agent: saved %s; enrolment failed (the agent retries at its next run)\n",
                          path.c_str());
             ctx.exit_code = report_error(enrolled.error());
             return;
@@ -351,9 +376,10 @@ void register_connect_command(CLI::App& app, AgentContext& ctx) {
             ctx.exit_code = report_error(r.error());
             return;
         }
-        std::printf("machine %s enrolled at %s as agent %lld (group %s); `bootprint-agent run` takes its jobs\n",
-                    host->machine.c_str(), c.server.c_str(), static_cast<long long>(enrolled->agent_id),
-                    c.group.c_str());
+        std::printf(
+            "machine %s enrolled at %s as agent %lld (group %s); `bootprint-agent run` takes its jobs\n",
+            host->machine.c_str(), c.server.c_str(), static_cast<long long>(enrolled->agent_id),
+            c.group.c_str());
     });
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bootprint/host/file_system.hpp"
+#include "bootprint/host/sim_machine.hpp"
 #include "bootprint/writer/boot_trace.hpp"
 #include "commands.hpp"
 

@@ -11,7 +11,7 @@
 #include "bootprint/campaign/campaign_db.hpp"
 #include "bootprint/campaign/result_sink.hpp"
 #include "bootprint/common/result.hpp"
-#include "bootprint/host/sim_machine.hpp"
+#include "bootprint/host/host.hpp"
 #include "bootprint/store/agent_store.hpp"
 
 namespace bp::agent {
@@ -20,17 +20,32 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;   // the campaign failed / the command found a problem
 inline constexpr int kExitBadInput = 2;  // bad arguments or input
 inline constexpr int kExitError = 3;     // the environment failed (database, files): try again
-// `run` after requesting a reboot: host::sim::kRebootExitCode (10).
+// `run` after requesting a reboot (the simulated lab's supervisor reboots: host::sim::kRebootExitCode).
+inline constexpr int kExitRebooting = 10;
 
 struct AgentContext {
     int exit_code = kExitOk;
     std::string machine_dir;  // --machine, or $BOOTPRINT_SIM_MACHINE
     std::string program;      // argv[0], resolved (to find bootprint-sim-wpr beside it)
+    std::string data_dir;     // Windows: --data-dir (default %ProgramData%\Bootprint)
+    std::string wpr;          // Windows: --wpr (default: the inbox wpr.exe)
 };
 
-// The opened agent: the simulated machine (the only host on Linux), the store and the campaign tables.
+// The machine the agent runs on: the simulated lab machine on Linux (main.cpp), the Windows host on
+// Windows (win32/agent_host.cpp).
+class AgentHost {
+  public:
+    virtual ~AgentHost() = default;
+    virtual Result<host::Host> host() = 0;
+    // The agent's SQLite database (store, campaign tables, outbox).
+    virtual std::string db_file() const = 0;
+    // The engine's crash-test checkpoints (the simulated lab's faults.json); nothing elsewhere.
+    virtual void checkpoint(std::string_view point) { (void)point; }
+};
+
+// The opened agent: its host, the store and the campaign tables.
 struct Agent {
-    std::unique_ptr<host::sim::SimHost> sim;
+    std::unique_ptr<AgentHost> platform;
     store::AgentStore store;
     campaign::CampaignDb db;
 };

@@ -1,13 +1,39 @@
 // bootprint-agent: the lab machine's agent. Runs boot-trace campaigns that survive reboots and power
 // loss (docs/campaign.md); on Linux against a simulated lab machine (`sim-lab`).
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
 
+#include "bootprint/host/sim_machine.hpp"
 #include "commands.hpp"
 
 namespace bp::agent {
+
+static_assert(kExitRebooting == host::sim::kRebootExitCode);
+
+namespace {
+
+// Linux: the simulated lab machine.
+class SimAgentHost final : public AgentHost {
+  public:
+    explicit SimAgentHost(host::sim::SimMachine machine) : sim_(std::move(machine)) {}
+    Result<host::Host> host() override { return sim_.host(); }
+    std::string db_file() const override { return sim_.machine().db_file(); }
+    void checkpoint(std::string_view point) override {
+        auto crash = sim_.machine().take_crash_point(std::string(point));
+        if (crash && *crash) {
+            std::fflush(nullptr);
+            std::raise(SIGKILL);
+        }
+    }
+
+  private:
+    host::sim::SimHost sim_;
+};
+
+}  // namespace
 
 int report_error(const Error& e) {
     std::fprintf(stderr, "bootprint-agent: %s\n", e.describe().c_str());
@@ -38,7 +64,7 @@ Result<Agent> open_agent(const AgentContext& ctx) {
     const std::string db_path = machine.db_file();
     BP_TRY(store::AgentStore store, store::AgentStore::open(db_path));
     BP_TRY(campaign::CampaignDb db, campaign::CampaignDb::open(db_path));
-    return Agent{std::make_unique<host::sim::SimHost>(std::move(machine)), std::move(store), std::move(db)};
+    return Agent{std::make_unique<SimAgentHost>(std::move(machine)), std::move(store), std::move(db)};
 }
 
 }  // namespace bp::agent

@@ -4,6 +4,9 @@
 //   bootprint query reports --build 26100.1 --format csv
 //   bootprint query keys --kind driver
 //   bootprint query agents                  (admin token)
+//   bootprint query alerts --build 26100.2 | builds | campaigns --machine lab-07 | fleet
+//   bootprint diff --build 26100.1 --build 26100.2 [--machine lab-07] [--fail-on-regression]
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -11,7 +14,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bootprint/footprint/compare.hpp"
 #include "bootprint/report/controller_client.hpp"
+#include "bootprint/store/build_values.hpp"
 #include "commands.hpp"
 
 namespace bp::cli {
@@ -211,6 +216,227 @@ void register_query_commands(CLI::App& app, CliContext& ctx) {
         p.add("metric", f->metric);
         auto reply = fetch(*options, "/v1/history/keys" + p.query(), ctx);
         if (reply) print(*options, *reply, "keys", {"key"});
+    });
+
+    struct ListArgs {
+        std::string build, machine, since, limit;
+    };
+    auto l = std::make_shared<ListArgs>();
+    auto* alerts = query->add_subcommand("alerts", "verdicts recorded for nightly runs against each machine's previous build");
+    common(alerts);
+    alerts->add_option("--build", l->build, "only runs of this build");
+    alerts->add_option("--machine", l->machine, "only this machine");
+    alerts->add_option("--since", l->since, "recorded at or after this time (UTC)");
+    alerts->add_option("--limit", l->limit, "at most this many (newest first)");
+    alerts->add_option("--format", options->format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+    alerts->callback([options, l, &ctx] {
+        Params p;
+        p.add("build", l->build);
+        p.add("machine", l->machine);
+        p.add("since", l->since);
+        p.add("limit", l->limit);
+        if (options->format == "csv") p.add("format", "csv");
+        if (auto reply = fetch(*options, "/v1/alerts" + p.query(), ctx)) {
+            print(*options, *reply, "alerts",
+                  {"created_at", "machine", "baseline_build", "build", "kind", "key", "metric", "verdict", "presence",
+                   "baseline_median", "median", "delta"});
+        }
+    });
+    auto* builds = query->add_subcommand("builds", "builds with reports, oldest first");
+    common(builds);
+    builds->add_option("--format", options->format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+    builds->callback([options, &ctx] {
+        if (auto reply = fetch(*options, std::string("/v1/builds") + (options->format == "csv" ? "?format=csv" : ""), ctx)) {
+            print(*options, *reply, "builds", {"build", "first_time", "last_time", "machines", "campaigns", "reports"});
+        }
+    });
+    auto* campaigns = query->add_subcommand("campaigns", "campaigns (nightly runs), newest first");
+    common(campaigns);
+    campaigns->add_option("--build", l->build, "only this build");
+    campaigns->add_option("--machine", l->machine, "only this machine");
+    campaigns->add_option("--limit", l->limit, "at most this many");
+    campaigns->add_option("--format", options->format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+    campaigns->callback([options, l, &ctx] {
+        Params p;
+        p.add("build", l->build);
+        p.add("machine", l->machine);
+        p.add("limit", l->limit);
+        if (options->format == "csv") p.add("format", "csv");
+        if (auto reply = fetch(*options, "/v1/campaigns" + p.query(), ctx)) {
+            print(*options, *reply, "campaigns", {"id", "machine", "name", "build", "first_time", "iterations"});
+        }
+    });
+    auto* fleet = query->add_subcommand("fleet", "machines: last seen, campaign state, last campaign");
+    common(fleet);
+    fleet->add_option("--format", options->format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+    fleet->callback([options, &ctx] {
+        if (auto reply = fetch(*options, std::string("/v1/fleet") + (options->format == "csv" ? "?format=csv" : ""), ctx)) {
+            print(*options, *reply, "machines",
+                  {"machine", "group", "last_seen_at", "campaign_state", "last_campaign", "last_build", "last_iterations"});
+        }
+    });
+
+    // bootprint diff: build A vs build B through the controller's comparison (docs/regressions.md).
+    struct DiffArgs {
+        std::vector<std::string> builds, floors, relatives;
+        std::string machine, kind = "all", verdict, min_iterations, db;
+        bool fail_on_regression = false;
+    };
+    auto d = std::make_shared<DiffArgs>();
+    auto diff_options = std::make_shared<QueryOptions>();
+    auto* diff = app.add_subcommand("diff", "build A vs build B per tag and driver: regression, improvement or noise");
+    diff->add_option("--server", diff_options->server, "controller URL")->envname("BOOTPRINT_SERVER")->capture_default_str();
+    diff->add_option("--token", diff_options->token, "bearer token (an agent's or the admin's)")->envname("BOOTPRINT_TOKEN");
+    diff->add_option("--ca-file", diff_options->ca_file, "https: a CA certificate (PEM) to trust");
+    diff->add_flag("--insecure", diff_options->insecure, "https: do not verify the controller's certificate");
+    diff->add_option("--build", d->builds, "the baseline, then the build under test")->required()->expected(2);
+    diff->add_option("--db", d->db, "compare the traces ingested in this agent database instead of asking a controller");
+    diff->add_option("--machine", d->machine, "only this machine's iterations (default: every machine's)");
+    diff->add_option("--kind", d->kind, "tag, driver, total or all (tags and drivers)")
+        ->check(CLI::IsMember({"all", "tag", "driver", "total"}));
+    diff->add_option("--floor", d->floors, "METRIC=VALUE: smallest change that counts (KiB for sizes), repeatable");
+    diff->add_option("--relative", d->relatives, "METRIC=PERCENT: smallest relative change that counts, repeatable");
+    diff->add_option("--min-iterations", d->min_iterations, "iterations per build needed for a verdict");
+    diff->add_option("--verdict", d->verdict, "only rows with this verdict")
+        ->check(CLI::IsMember({"regression", "improvement", "noise", "insufficient"}));
+    diff->add_flag("--fail-on-regression", d->fail_on_regression, "exit 1 when any row is a regression");
+    diff->add_option("--format", diff_options->format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
+    diff->callback([diff_options, d, &ctx] {
+        auto joined = [](const std::vector<std::string>& items) {
+            std::string out;
+            for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+            return out;
+        };
+        Params p;
+        p.add("a", d->builds.at(0));
+        p.add("b", d->builds.at(1));
+        p.add("machine", d->machine);
+        p.add("kind", d->kind);
+        p.add("floor", joined(d->floors));
+        p.add("relative", joined(d->relatives));
+        p.add("min_iterations", d->min_iterations);
+        p.add("verdict", d->verdict);
+        json doc;
+        if (!d->db.empty()) {
+            // Local: the agent store's traces labelled with each build (bootprint ingest --build).
+            footprint::CompareRules rules = footprint::CompareRules::defaults();
+            auto fail = [&](const Error& e) {
+                std::fprintf(stderr, "bootprint diff: %s\n", e.describe().c_str());
+                ctx.exit_code = e.code == Errc::database || e.code == Errc::io ? kExitFailure : kExitBadInput;
+            };
+            for (const auto& floor : d->floors) {
+                if (auto st = rules.parse_floor(floor); !st) return fail(st.error());
+            }
+            for (const auto& r : d->relatives) {
+                if (auto st = rules.parse_relative(r); !st) return fail(st.error());
+            }
+            if (!d->min_iterations.empty()) {
+                try {
+                    rules.min_iterations = static_cast<std::size_t>(std::stoul(d->min_iterations));
+                } catch (const std::exception&) {
+                    return fail(make_error(Errc::invalid_argument, "--min-iterations: expected a number"));
+                }
+            }
+            auto db = store::AgentStore::open(d->db, store::AgentStore::OpenOptions{.create = false});
+            if (!db) return fail(db.error());
+            footprint::BuildValues values[2];
+            for (int i = 0; i < 2; ++i) {
+                store::TraceFilter filter;
+                filter.build = d->builds[static_cast<std::size_t>(i)];
+                if (!d->machine.empty()) filter.machine = d->machine;
+                auto v = store::build_values(*db, filter);
+                if (!v) return fail(v.error());
+                values[i] = std::move(*v);
+            }
+            auto rows = footprint::compare_builds(values[0], values[1], rules);
+            std::erase_if(rows, [&](const footprint::SeriesComparison& c) {
+                const bool zero = c.a.min == 0 && c.a.max == 0 && c.b.min == 0 && c.b.max == 0;
+                return zero || (d->kind != "all" && c.series.kind != d->kind);
+            });
+            doc = json{{"a", d->builds[0]}, {"b", d->builds[1]}, {"counts", footprint::verdict_counts(rows)},
+                       {"rows", json::array()}};
+            for (const auto& r : rows) {
+                if (d->verdict.empty() || d->verdict == footprint::to_string(r.verdict)) doc["rows"].push_back(footprint::to_json(r));
+            }
+        } else {
+            // The regression count decides the exit status, so JSON is always fetched; CSV separately.
+            auto reply = fetch(*diff_options, "/v1/compare" + p.query(), ctx);
+            if (!reply) return;
+            doc = json::parse(reply->body, nullptr, false);
+            if (doc.is_discarded() || !doc.contains("rows")) {
+                std::fprintf(stderr, "bootprint diff: the controller's answer is not a comparison\n");
+                ctx.exit_code = kExitFailure;
+                return;
+            }
+        }
+        if (diff_options->format == "csv" && !d->db.empty()) {
+            std::printf("kind,key,metric,verdict,presence,a.median,b.median,delta,relative,p_value,a.n,b.n,reason\n");
+            auto field = [](const json& v) {
+                std::string t = v.is_null() ? std::string() : v.is_string() ? v.get<std::string>() : v.dump();
+                if (t.find_first_of(",\"\r\n") == std::string::npos) return t;
+                std::string q = "\"";
+                for (char ch : t) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+                return q + "\"";
+            };
+            for (const json& r : doc["rows"]) {
+                const std::string reason = field(r["reason"]);
+                std::printf("%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", field(r["kind"]).c_str(), field(r["key"]).c_str(),
+                            field(r["metric"]).c_str(), field(r["verdict"]).c_str(), field(r["presence"]).c_str(),
+                            field(r["a"]["median"]).c_str(), field(r["b"]["median"]).c_str(), field(r["delta"]).c_str(),
+                            field(r["relative"]).c_str(), field(r["p_value"]).c_str(), field(r["a"]["n"]).c_str(),
+                            field(r["b"]["n"]).c_str(), reason.c_str());
+            }
+        } else         if (diff_options->format == "csv") {
+            p.add("format", "csv");
+            auto csv = fetch(*diff_options, "/v1/compare" + p.query(), ctx);
+            if (!csv) return;
+            std::fwrite(csv->body.data(), 1, csv->body.size(), stdout);
+        } else if (diff_options->format == "json") {
+            std::printf("%s\n", doc.dump(2).c_str());
+        } else {
+            auto size = [](double v) {
+                char buf[64];
+                const double a = v < 0 ? -v : v;
+                if (a >= 1024.0 * 1024) std::snprintf(buf, sizeof buf, "%.2f MiB", v / 1024 / 1024);
+                else if (a >= 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", v / 1024);
+                else std::snprintf(buf, sizeof buf, "%.0f B", v);
+                return std::string(buf);
+            };
+            std::vector<std::vector<std::string>> rows;
+            for (const json& r : doc["rows"]) {
+                const std::string metric = r.value("metric", "");
+                const bool bytes = metric.find("_size") != std::string::npos || metric.find("_bytes") != std::string::npos;
+                auto show = [&](double v) { return bytes ? size(v) : number(json(v)); };
+                const double delta = r.value("delta", 0.0);
+                std::string rel;
+                if (r.contains("relative") && r["relative"].is_number()) {
+                    char buf[32];
+                    std::snprintf(buf, sizeof buf, "%+.1f%%", 100 * r["relative"].get<double>());
+                    rel = buf;
+                }
+                std::string pv;
+                if (r.contains("p_value") && r["p_value"].is_number()) {
+                    char buf[32];
+                    std::snprintf(buf, sizeof buf, "%.2g", r["p_value"].get<double>());
+                    pv = buf;
+                }
+                rows.push_back({r.value("verdict", ""), r.value("presence", ""), r.value("kind", ""), r.value("key", ""),
+                                metric, show(r["a"].value("median", 0.0)), show(r["b"].value("median", 0.0)),
+                                (delta > 0 ? "+" : "") + show(delta), rel,
+                                std::to_string(r["a"].value("n", 0)) + "/" + std::to_string(r["b"].value("n", 0)), pv});
+            }
+            std::printf("%s → %s%s\n", d->builds[0].c_str(), d->builds[1].c_str(),
+                        d->machine.empty() ? " (every machine)" : (" on " + d->machine).c_str());
+            print_table({"verdict", "flag", "kind", "key", "metric", "A median", "B median", "change", "rel", "boots", "p"},
+                        rows);
+        }
+        const int regressions = doc.contains("counts") ? doc["counts"].value("regression", 0) : 0;
+        if (diff_options->format == "table") {
+            std::printf("%d regression(s), %d improvement(s), %d within noise, %d with too few boots\n", regressions,
+                        doc["counts"].value("improvement", 0), doc["counts"].value("noise", 0),
+                        doc["counts"].value("insufficient", 0));
+        }
+        if (d->fail_on_regression && regressions > 0) ctx.exit_code = kExitFailure;
     });
 
     auto* agents = query->add_subcommand("agents", "enrolled machines (admin token)");

@@ -279,4 +279,23 @@ std::vector<SeriesComparison> compare_builds(const BuildValues& a, const BuildVa
     return out;
 }
 
+nlohmann::json to_json(const SeriesComparison& c) {
+    auto spread = [](const Spread& s) {
+        return nlohmann::json{{"n", s.n}, {"median", s.median}, {"min", s.min}, {"max", s.max}, {"mad", s.mad}};
+    };
+    auto optional = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+    return nlohmann::json{{"kind", c.series.kind},      {"key", c.series.key},
+                          {"metric", c.series.metric},  {"verdict", to_string(c.verdict)},
+                          {"presence", to_string(c.presence)}, {"a", spread(c.a)},
+                          {"b", spread(c.b)},           {"delta", c.delta},
+                          {"relative", optional(c.relative)}, {"noise_band", c.noise_band},
+                          {"p_value", optional(c.p_value)}, {"reason", c.reason}};
+}
+
+nlohmann::json verdict_counts(const std::vector<SeriesComparison>& rows) {
+    std::map<std::string, int> counts;
+    for (const auto& r : rows) ++counts[to_string(r.verdict)];
+    return counts;
+}
+
 }  // namespace bp::footprint

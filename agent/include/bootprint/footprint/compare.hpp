@@ -27,6 +27,8 @@
 #include <tuple>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "bootprint/common/result.hpp"
 #include "bootprint/footprint/summary.hpp"
 
@@ -92,6 +94,13 @@ SeriesComparison compare_series(const SeriesKey& key, const std::vector<double>&
 // Every series of either build, sorted by impact: regressions (largest Δ first), improvements (most
 // negative Δ first), then noise and insufficient by |Δ|.
 std::vector<SeriesComparison> compare_builds(const BuildValues& a, const BuildValues& b, const CompareRules& rules);
+
+// One row as the API, the CLI and the dashboard show it: kind, key, metric, verdict, presence ("", new,
+// vanished), a and b {n, median, min, max, mad}, delta, relative, noise_band, p_value (null when the
+// rank test was not applied), reason.
+nlohmann::json to_json(const SeriesComparison& c);
+// {"regression": n, "improvement": n, "noise": n, "insufficient": n} (verdicts with no row left out).
+nlohmann::json verdict_counts(const std::vector<SeriesComparison>& rows);
 
 // Two-sided Mann-Whitney U test: the probability, if both samples came from one distribution, of a
 // rank sum at least as far from its mean as the observed one. Exact (the distribution of the rank sum
