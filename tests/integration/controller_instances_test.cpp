@@ -190,3 +190,19 @@ TEST_CASE("two controller instances on one database: agents alternate, every ite
     a.process->kill(SIGTERM);
     b.process->kill(SIGTERM);
 }
+
+TEST_CASE("bootprint-service --db: a location of neither form, or two locations, is a usage error (exit 2)",
+          "[controller]") {
+    auto bad = bp::test::run_process({BOOTPRINT_SERVICE, "--db", "mysql://db/x", "--port", "0"});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("expected sqlite:PATH or postgresql://") != std::string::npos);
+    bp::test::TempDir dir;
+    auto both = bp::test::run_process(
+        {BOOTPRINT_SERVICE, "--db", "sqlite:" + dir.file("a.db"), "--database", dir.file("b.db"), "--port", "0"});
+    CHECK(both.exit_code == 2);
+    auto unreachable = bp::test::run_process(
+        {BOOTPRINT_SERVICE, "--db", "postgresql://bp:secret@127.0.0.1:1/x?connect_timeout=2", "--port", "0"});
+    CHECK(unreachable.exit_code == 2);
+    CHECK(unreachable.err.find("cannot connect") != std::string::npos);
+    CHECK(unreachable.err.find("secret") == std::string::npos);
+}
