@@ -10,6 +10,8 @@ PACKAGES=(
   libboost1.81-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsqlite3-dev sqlite3
   catch2 libcli11-dev libpugixml-dev libssl-dev
   clang libclang-rt-14-dev llvm        # libFuzzer, sanitizers for the fuzz targets
+  llvm-14-dev                          # bootprint::symbols: LLVM 14's PDB reader (static component libs)
+  clang-14 clang-tools-14 lld-14 llvm-14  # clang-cl-14, lld-link-14, llvm-dlltool-14: the tests' PDBs
   libxml2-utils                        # xmllint: profiles are checked against WPR's XSD in tests
   curl                                 # the main job (scripts/run.sh) calls the controller's admin API
   chromium                             # the dashboard's browser tests (headless, driven by playwright-core)

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,7 @@
 #include "bootprint/footprint/pooltag_map.hpp"
 #include "bootprint/store/agent_store.hpp"
 #include "bootprint/store/sha256.hpp"
+#include "bootprint/symbols/symbols.hpp"
 #include "commands.hpp"
 
 namespace bp::cli {
@@ -225,12 +227,27 @@ void add_filter_options(CLI::App* cmd, FilterArgs& a) {
 struct AnalysisArgs {
     std::string pooltag_file;
     bool lenient = false;
+    std::string symbols;  // symbol path; "" → BOOTPRINT_SYMBOL_PATH / _NT_SYMBOL_PATH
 };
+
+void add_symbols_option(CLI::App* cmd, std::string& path) {
+    cmd->add_option("--symbols", path,
+                    "Local symbol stores, 'DIR;srv*DIR;...' (default: $BOOTPRINT_SYMBOL_PATH, else $_NT_SYMBOL_PATH)");
+}
+
+// The resolver over the symbol path given (or the environment's); with none, every frame stays
+// module+offset.
+Result<std::unique_ptr<bp::symbols::StoreSymbolizer>> make_symbolizer(const std::string& given) {
+    const std::string text = given.empty() ? bp::symbols::symbol_path_from_environment() : given;
+    BP_TRY(auto dirs, bp::symbols::parse_symbol_path(text));
+    return std::make_unique<bp::symbols::StoreSymbolizer>(std::move(dirs));
+}
 
 void add_analysis_options(CLI::App* cmd, AnalysisArgs& a) {
     cmd->add_option("--pooltag", a.pooltag_file,
                     "pooltag.txt-format file: tag → driver for pool rows without an allocation stack");
     cmd->add_flag("--lenient", a.lenient, "Skip damaged buffers of a trace instead of failing");
+    add_symbols_option(cmd, a.symbols);
 }
 
 Result<std::optional<fp::PoolTagMap>> load_pooltags(const AnalysisArgs& a) {
@@ -252,6 +269,7 @@ struct IngestArgs {
     const fp::PoolTagMap* pooltags = nullptr;
     bool lenient = false;
     bool identify = true;  // false: a throw-away store, where the SHA-256 identity is not worth a pass
+    fp::FrameSymbolizer* symbolizer = nullptr;
 };
 
 // Hash, skip if known, analyse into one ingest transaction, commit.
@@ -275,7 +293,9 @@ Result<IngestOutcome> ingest_file(st::AgentStore& store, const std::string& path
         out.duplicate = true;
         return out;
     }
-    BP_TRY(auto ingest, store.begin_ingest(st::facts_for(file, digest, args.labels)));
+    st::TraceFacts facts = st::facts_for(file, digest, args.labels);
+    facts.symbolizer = args.symbolizer;
+    BP_TRY(auto ingest, store.begin_ingest(facts));
     fp::AnalyzerOptions options;
     options.pooltags = args.pooltags;
     if (args.identify) options.sha256 = digest;
@@ -312,7 +332,9 @@ Result<st::AgentStore> open_source(const std::string& path, const AnalysisArgs& 
     *from_etl = true;
     BP_TRY(auto pooltags, load_pooltags(analysis));
     BP_TRY(st::AgentStore store, st::AgentStore::open_temporary());
+    BP_TRY(auto symbolizer, make_symbolizer(analysis.symbols));
     IngestArgs args;
+    args.symbolizer = symbolizer.get();
     args.pooltags = pooltags ? &*pooltags : nullptr;
     args.lenient = analysis.lenient;
     args.identify = false;
@@ -429,12 +451,18 @@ void register_ingest(CLI::App& app, CliContext& ctx) {
             ctx.exit_code = report(pooltags.error());
             return;
         }
+        auto symbolizer = make_symbolizer(a->analysis.symbols);
+        if (!symbolizer) {
+            ctx.exit_code = report(symbolizer.error());
+            return;
+        }
         auto store = st::AgentStore::open(a->db);
         if (!store) {
             ctx.exit_code = report(store.error());
             return;
         }
         IngestArgs args;
+        args.symbolizer = symbolizer->get();
         args.labels = a->labels;
         args.pooltags = *pooltags ? &**pooltags : nullptr;
         args.lenient = a->analysis.lenient;
@@ -467,13 +495,16 @@ void register_ingest(CLI::App& app, CliContext& ctx) {
             j["images"] = o.counts.images;
             j["stacks"] = o.counts.stacks;
             j["meminfo_samples"] = o.counts.meminfo_samples;
+            j["frames"] = o.counts.frames;
+            j["frames_named"] = o.counts.frames_named;
             j["seconds"] = o.seconds;
             results.push_back(j);
             if (!a->json) {
                 std::printf("%s: trace %" PRId64 ": %" PRIu64 " pool rows, %" PRIu64
-                            " resident rows, %" PRIu64 " images, %" PRIu64 " stacks in %.2f s (%.1f MB/s)\n",
+                            " resident rows, %" PRIu64 " images, %" PRIu64 " stacks (%" PRIu64 " frames, %" PRIu64
+                            " named) in %.2f s (%.1f MB/s)\n",
                             path.c_str(), o.trace_id, o.counts.pool_rows, o.counts.resident_rows,
-                            o.counts.images, o.counts.stacks, o.seconds,
+                            o.counts.images, o.counts.stacks, o.counts.frames, o.counts.frames_named, o.seconds,
                             o.seconds > 0 ? static_cast<double>(o.bytes) / 1e6 / o.seconds : 0.0);
             }
         }
@@ -522,7 +553,10 @@ void register_pool(CLI::App& app, CliContext& ctx) {
         bool nonpaged = false;
         double from = 0;
         double to = 0;
+        std::string by;
+        std::string module;
         CLI::Option* tag_opt = nullptr;
+        CLI::Option* module_opt = nullptr;
         CLI::Option* from_opt = nullptr;
         CLI::Option* to_opt = nullptr;
     };
@@ -536,6 +570,12 @@ void register_pool(CLI::App& app, CliContext& ctx) {
     paged->excludes(nonpaged);
     a->from_opt = cmd->add_option("--from", a->from, "Window start, seconds since the trace start");
     a->to_opt = cmd->add_option("--to", a->to, "Window end, seconds since the trace start");
+    auto* by = cmd->add_option("--by", a->by,
+                               "function: allocations per allocating function (first frame outside the kernel's "
+                               "allocator), with count and size")
+                   ->check(CLI::IsMember({"function"}));
+    a->module_opt = cmd->add_option("--module", a->module, "With --by function: only this module's rows");
+    a->module_opt->needs(by);
     add_analysis_options(cmd, a->analysis);
     add_output_flags(cmd, a->out);
     cmd->callback([a, &ctx] {
@@ -543,6 +583,45 @@ void register_pool(CLI::App& app, CliContext& ctx) {
         auto store = open_source(a->source, a->analysis, &from_etl);
         if (!store) {
             ctx.exit_code = report(store.error());
+            return;
+        }
+        if (a->by == "function") {
+            if (a->from_opt->count() || a->to_opt->count() || a->paged || a->nonpaged) {
+                ctx.exit_code = report(make_error(Errc::invalid_argument,
+                                                  "--by function counts every allocation of the trace; it takes no "
+                                                  "--from/--to/--paged/--nonpaged"));
+                return;
+            }
+            st::FunctionQuery fq;
+            fq.traces = a->filter.filter();
+            if (a->tag_opt->count()) fq.tag = a->tag;
+            if (a->module_opt->count()) fq.module = a->module;
+            auto rows = store->pool_by_function(fq);
+            if (!rows) {
+                ctx.exit_code = report(rows.error());
+                return;
+            }
+            std::vector<ordered_json> out;
+            bool several = false;
+            for (const auto& r : *rows) {
+                ordered_json j;
+                j["module"] = r.module;
+                j["function"] = r.function;
+                j["tag"] = r.tag;
+                j["count"] = r.count;
+                j["size"] = r.size;
+                j["outstanding_count"] = r.outstanding_count;
+                j["outstanding_size"] = r.outstanding_size;
+                j["approximate"] = r.approximate;
+                j["trace"] = r.trace_id;
+                out.push_back(j);
+                several = several || r.trace_id != rows->front().trace_id;
+            }
+            std::vector<std::string> columns = {"module", "function", "tag", "count", "size", "outstanding_count",
+                                                "outstanding_size", "approximate", "trace"};
+            std::vector<std::string> table(columns.begin(), columns.end() - 1);
+            if (several) table.insert(table.begin(), "trace");
+            emit(a->out.format(), out, columns, table);
             return;
         }
         st::PoolQuery q;
@@ -711,12 +790,185 @@ void register_summary(CLI::App& app, CliContext& ctx) {
 
 }  // namespace
 
+
+// `bootprint symbolize DB`: rewrites the symbolized frames of stored traces from the symbol path.
+void register_symbolize(CLI::App& app, CliContext& ctx) {
+    struct Args {
+        std::string db;
+        FilterArgs filter;
+        std::string symbols;
+        bool json = false;
+    };
+    auto a = std::make_shared<Args>();
+    auto* cmd = app.add_subcommand("symbolize", "Re-symbolize the stacks of stored traces from a symbol path");
+    cmd->add_option("DB", a->db, "The footprint database")->required();
+    add_filter_options(cmd, a->filter);
+    add_symbols_option(cmd, a->symbols);
+    cmd->add_flag("--json", a->json, "Per trace: counts and each image's symbol status, as JSON");
+    cmd->callback([a, &ctx] {
+        auto symbolizer = make_symbolizer(a->symbols);
+        if (!symbolizer) {
+            ctx.exit_code = report(symbolizer.error());
+            return;
+        }
+        auto store = st::AgentStore::open(a->db, {false});
+        if (!store) {
+            ctx.exit_code = report(store.error());
+            return;
+        }
+        auto traces = store->traces(a->filter.filter());
+        if (!traces) {
+            ctx.exit_code = report(traces.error());
+            return;
+        }
+        ordered_json all = ordered_json::array();
+        for (const auto& t : *traces) {
+            auto counts = store->symbolize(t.id, **symbolizer);
+            if (!counts) {
+                ctx.exit_code = report(counts.error());
+                return;
+            }
+            ordered_json j;
+            j["trace"] = t.id;
+            j["stacks"] = counts->stacks;
+            j["frames"] = counts->frames;
+            j["frames_named"] = counts->frames_named;
+            ordered_json images = ordered_json::array();
+            for (const auto& im : counts->images) {
+                images.push_back({{"image", im.name}, {"status", im.status.status}, {"pdb", im.status.pdb_path},
+                                  {"detail", im.status.detail}});
+            }
+            j["images"] = images;
+            all.push_back(j);
+            if (a->json) continue;
+            std::printf("trace %" PRId64 ": %" PRIu64 " stacks, %" PRIu64 " frames, %" PRIu64 " named\n", t.id,
+                        counts->stacks, counts->frames, counts->frames_named);
+            for (const auto& im : counts->images) {
+                std::printf("  %-24s %-12s %s\n", im.name.c_str(), im.status.status.c_str(),
+                            (im.status.detail.empty() ? im.status.pdb_path : im.status.detail).c_str());
+            }
+        }
+        if (a->json) std::printf("%s\n", all.dump(2).c_str());
+    });
+}
+
+// `bootprint stacks DB --tag T`: the allocation call trees of one tag, outermost frame at the root.
+struct CallNode {
+    std::string label;
+    std::uint64_t count = 0;
+    std::uint64_t size = 0;
+    bool approximate = false;
+    std::vector<std::unique_ptr<CallNode>> children;
+    CallNode* child(const std::string& l) {
+        for (auto& c : children) {
+            if (c->label == l) return c.get();
+        }
+        children.push_back(std::make_unique<CallNode>());
+        children.back()->label = l;
+        return children.back().get();
+    }
+};
+
+void print_tree(const CallNode& n, int depth, std::uint64_t total_size, ordered_json* json) {
+    std::vector<const CallNode*> kids;
+    for (const auto& c : n.children) kids.push_back(c.get());
+    std::stable_sort(kids.begin(), kids.end(), [](auto* x, auto* y) { return x->size > y->size; });
+    for (const CallNode* c : kids) {
+        if (json) {
+            ordered_json j;
+            j["frame"] = c->label;
+            j["count"] = c->count;
+            j["size"] = c->size;
+            if (c->approximate) j["approximate"] = true;
+            j["callees"] = ordered_json::array();
+            print_tree(*c, depth + 1, total_size, &j["callees"]);
+            json->push_back(j);
+            continue;
+        }
+        const double pct = total_size ? 100.0 * static_cast<double>(c->size) / static_cast<double>(total_size) : 0.0;
+        std::printf("%8" PRIu64 " %12" PRIu64 " %6.1f%%  %s%s%s\n", c->count, c->size, pct,
+                    std::string(static_cast<std::size_t>(2 * depth), ' ').c_str(), c->label.c_str(),
+                    c->approximate ? "  [public symbol: approximate]" : "");
+        print_tree(*c, depth + 1, total_size, nullptr);
+    }
+}
+
+void register_stacks(CLI::App& app, CliContext& ctx) {
+    struct Args {
+        std::string db;
+        FilterArgs filter;
+        std::string tag;
+        bool json = false;
+    };
+    auto a = std::make_shared<Args>();
+    auto* cmd = app.add_subcommand("stacks", "The allocation call trees of a pool tag, with counts and sizes");
+    cmd->add_option("DB", a->db, "The footprint database")->required();
+    cmd->add_option("--tag", a->tag, "The pool tag (exact, as printed)")->required();
+    add_filter_options(cmd, a->filter);
+    cmd->add_flag("--json", a->json, "The trees as nested JSON objects");
+    cmd->callback([a, &ctx] {
+        auto store = st::AgentStore::open(a->db, {false});
+        if (!store) {
+            ctx.exit_code = report(store.error());
+            return;
+        }
+        auto stacks = store->tag_stacks(a->filter.filter(), a->tag);
+        if (!stacks) {
+            ctx.exit_code = report(stacks.error());
+            return;
+        }
+        std::map<std::int64_t, CallNode> roots;  // per trace
+        for (const auto& s : *stacks) {
+            CallNode* n = &roots[s.trace_id];
+            n->count += s.count;
+            n->size += s.size;
+            if (s.frames.empty()) {
+                n = n->child("(no stack)");
+                n->count += s.count;
+                n->size += s.size;
+                continue;
+            }
+            for (auto it = s.frames.rbegin(); it != s.frames.rend(); ++it) {  // outermost first
+                n = n->child(it->label);
+                n->count += s.count;
+                n->size += s.size;
+                n->approximate = n->approximate || it->approximate;
+            }
+        }
+        ordered_json all = ordered_json::array();
+        for (const auto& [trace, root] : roots) {
+            if (a->json) {
+                ordered_json j;
+                j["trace"] = trace;
+                j["tag"] = a->tag;
+                j["count"] = root.count;
+                j["size"] = root.size;
+                j["callees"] = ordered_json::array();
+                print_tree(root, 0, root.size, &j["callees"]);
+                all.push_back(j);
+                continue;
+            }
+            std::printf("trace %" PRId64 ", tag %s: %" PRIu64 " allocations, %" PRIu64 " bytes\n", trace,
+                        a->tag.c_str(), root.count, root.size);
+            std::printf("%8s %12s %7s  %s\n", "count", "size", "share", "frame (outermost first)");
+            print_tree(root, 0, root.size, nullptr);
+        }
+        if (a->json) {
+            std::printf("%s\n", all.dump(2).c_str());
+        } else if (roots.empty()) {
+            std::printf("no allocations of tag %s in the selected traces\n", a->tag.c_str());
+        }
+    });
+}
+
 void register_footprint_commands(CLI::App& app, CliContext& ctx) {
     register_ingest(app, ctx);
     register_traces(app, ctx);
     register_pool(app, ctx);
     register_residentset(app, ctx);
     register_summary(app, ctx);
+    register_symbolize(app, ctx);
+    register_stacks(app, ctx);
 }
 
 }  // namespace bp::cli

@@ -10,6 +10,7 @@
 
 #include "bootprint/etl/event_decoders.hpp"
 #include "store/sqlite.hpp"
+#include "store/symbolize.hpp"
 #include "store/store_state.hpp"
 
 namespace bp::store {
@@ -306,6 +307,12 @@ struct Ingest::Impl {
         drivers.bind(1, trace_id);
         BP_TRY_STATUS(drivers.run());
         counts.driver_rows = static_cast<std::uint64_t>(db.changes());
+
+        // Symbolized frames of every stack (module+offset when no symbolizer was given).
+        footprint::NoSymbols none;
+        BP_TRY(SymbolizeCounts named, detail::symbolize_trace(db, trace_id, facts.symbolizer ? *facts.symbolizer : none));
+        counts.frames = named.frames;
+        counts.frames_named = named.frames_named;
         return {};
     }
 

@@ -113,6 +113,14 @@ Scenario scenario_from_json(const json& j) {
         opt(d, "standby_pages", x.standby_pages);
         opt(d, "data_pages", x.data_pages);
         opt(d, "pages_jitter", x.pages_jitter);
+        if (d.contains("pdb")) {
+            const json& pdb = d.at("pdb");
+            const std::string guid = pdb.at("guid").get<std::string>();
+            x.pdb_guid = Guid::parse(guid);
+            if (!x.pdb_guid) throw std::invalid_argument("driver '" + x.name + "': pdb guid '" + guid + "' is not a GUID");
+            opt(pdb, "age", x.pdb_age);
+            x.pdb_name = pdb.at("name").get<std::string>();
+        }
         s.drivers.push_back(x);
     }
     for (const json& p : j.value("pool", json::array())) {
@@ -248,6 +256,9 @@ struct Module {
     double load_at_s = -1;
     std::uint64_t file_object = 0;
     std::uint64_t data_file_object = 0;
+    std::optional<Guid> pdb_guid;
+    std::uint32_t pdb_age = 0;
+    std::string pdb_name;
 };
 
 struct Pending {  // one pool event with its stack, ready to be written
@@ -273,7 +284,7 @@ public:
         const std::uint64_t kbase = s.kernel_base ? s.kernel_base : (wide ? std::uint64_t{0xFFFFF80000000000ULL} : std::uint64_t{0x80400000ULL});
         std::uint64_t next_base = kbase + ((s.kernel_size + 0xFFFF) & ~0xFFFFULL) + (wide ? 0x4000000ULL : 0x400000ULL);
         std::uint64_t fo = wide ? 0xFFFFC00001000000ULL : 0x86000000ULL;
-        modules_.push_back({s.kernel_name, "\\SystemRoot\\system32\\" + s.kernel_name, kbase, s.kernel_size, -1, fo, 0});
+        modules_.push_back({s.kernel_name, "\\SystemRoot\\system32\\" + s.kernel_name, kbase, s.kernel_size, -1, fo, 0, std::nullopt, 0, ""});
         for (const auto& d : s.drivers) {
             Module m;
             m.name = d.name;
@@ -286,6 +297,9 @@ public:
             m.file_object = fo;
             fo += 0x200;
             m.data_file_object = fo;
+            m.pdb_guid = d.pdb_guid;
+            m.pdb_age = d.pdb_age;
+            m.pdb_name = d.pdb_name;
             modules_.push_back(m);
         }
         next_fo_ = fo + 0x200;
@@ -364,7 +378,25 @@ private:
         im.time_date_stamp = 0x60000000u + static_cast<std::uint32_t>(m.size >> 12);
         im.default_base = m.base;
         im.file_name = m.path;
-        return kernel_event(0, image_hook(im), kImageVersion, ts, encode_image_event(im, ptr_));
+        BP_TRY_STATUS(kernel_event(0, image_hook(im), kImageVersion, ts, encode_image_event(im, ptr_)));
+        if (!m.pdb_guid || kind == etl::ImageEvent::Kind::unload || kind == etl::ImageEvent::Kind::dc_end) return {};
+        // KernelTraceControl's DbgID_RSDS, merged by WPR next to the image event.
+        etl::DbgIdRsds rsds;
+        rsds.image_base = m.base;
+        rsds.process_id = 0;
+        rsds.pdb_guid = *m.pdb_guid;
+        rsds.age = m.pdb_age;
+        rsds.pdb_file_name = m.pdb_name;
+        ClassicRecord r;
+        r.kind = ptr_ == 8 ? etl::HeaderKind::full_header64 : etl::HeaderKind::full_header32;
+        r.guid = etl::image_id_guid();
+        r.type = etl::kImageIdOpcodeDbgIdRsds;
+        r.version = 2;
+        r.thread_id = kSystemThread;
+        r.process_id = kSystemPid;
+        r.timestamp = ts;
+        r.payload = encode_dbg_id_rsds(rsds, ptr_);
+        return writer_->append(0, r);
     }
 
     Status write_rundown_start() {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <limits>
+#include <map>
 #include <set>
 
 #include "bootprint/etl/etl_file.hpp"
@@ -328,4 +329,35 @@ TEST_CASE("fuzz regression: etl_reader-crash-129fe38d (impacting size overflow)"
     const auto rows = s.finish();
     REQUIRE(rows.size() == 1);
     CHECK(rows[0].impacting_size == std::numeric_limits<std::int64_t>::max());
+}
+
+TEST_CASE("a scenario driver's PDB identity travels as DbgID_RSDS to the analyzer's images", "[footprint][writer]") {
+    const char* json = R"json({"name": "rsds", "duration_s": 2, "pool_snapshots": false, "resident_set": false,
+      "drivers": [
+        {"name": "early.sys", "pdb": {"guid": "{815807F7-ECD2-C2D9-4C4C-44205044422E}", "age": 3,
+                                      "name": "C:\\build\\early.pdb"}},
+        {"name": "late.sys", "load_at_s": 0.5, "pdb": {"guid": "{3844dbb9-2017-4967-be7a-a4a2c20430fa}",
+                                                        "name": "late.pdb"}},
+        {"name": "none.sys"}]})json";
+    for (unsigned p : {4u, 8u}) {
+        INFO("pointer size " << p);
+        const Analysed a = analyse(json, p, p == 8, nullptr);
+        std::map<std::string, const footprint::Image*> by_name;
+        for (const auto& im : a.sink.images) by_name[im.name] = &im;
+        REQUIRE(by_name.count("early.sys"));
+        REQUIRE(by_name.count("late.sys"));
+        REQUIRE(by_name.count("none.sys"));
+        REQUIRE(by_name["early.sys"]->pdb_guid);
+        CHECK(*by_name["early.sys"]->pdb_guid == *Guid::parse("{815807F7-ECD2-C2D9-4C4C-44205044422E}"));
+        CHECK(by_name["early.sys"]->pdb_age == 3);
+        CHECK(by_name["early.sys"]->pdb_name == "C:\\build\\early.pdb");
+        REQUIRE(by_name["late.sys"]->pdb_guid);
+        CHECK(by_name["late.sys"]->pdb_age == 1);  // the default age
+        CHECK(by_name["late.sys"]->pdb_name == "late.pdb");
+        CHECK_FALSE(by_name["none.sys"]->pdb_guid);
+    }
+    auto bad = writer::parse_scenario(R"({"drivers": [{"name": "x.sys", "pdb": {"guid": "nope", "name": "x.pdb"}}]})",
+                                      "bad.json");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message.find("not a GUID") != std::string::npos);
 }

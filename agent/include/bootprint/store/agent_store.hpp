@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bootprint/common/result.hpp"
@@ -105,6 +106,47 @@ struct CampaignSummary {
     std::vector<SeriesStats> drivers;
 };
 
+// Pool allocations grouped by the function that made them: the first frame of the allocation's stack
+// outside the kernel's allocator (docs/symbols.md, "the grouping frame").
+struct FunctionQuery {
+    TraceFilter traces;
+    std::optional<std::string> tag;     // exact, as printed
+    std::optional<std::string> module;  // the rows' Pool Tag Module, case-insensitive
+};
+
+struct FunctionRow {
+    std::int64_t trace_id = 0;
+    std::string tag;
+    std::string module;      // the pool rows' module (attribution)
+    std::string function;    // "ACPI.sys!ACPIInitStartACPI", "ACPI.sys+0x1234", "(no stack)"
+    bool approximate = false;  // named from a public symbol
+    std::uint64_t count = 0;   // allocations made in the trace
+    std::uint64_t size = 0;    // their bytes
+    std::uint64_t outstanding_count = 0;  // of which not freed by the trace's end
+    std::uint64_t outstanding_size = 0;
+};
+
+// One frame of a stored stack, as `bootprint stacks` prints it.
+struct FrameInfo {
+    std::string text;      // "ACPI.sys!Fn+0x15" / "ACPI.sys+0x1234" / "0x..."
+    std::string label;     // the tree's node: "ACPI.sys!Fn" (no offset) or `text` when no function
+    bool in_kernel = false;
+    bool approximate = false;
+};
+
+// The allocation stacks of one tag: one entry per distinct stack with its allocations.
+struct TagStack {
+    std::int64_t trace_id = 0;
+    std::uint32_t stack_id = 0;  // 0: allocations without a stack
+    std::uint64_t count = 0;
+    std::uint64_t size = 0;
+    std::vector<FrameInfo> frames;  // innermost first
+};
+
+// Whether a function name is one of the kernel's allocation paths (ExAllocatePool*, ExpAllocate*, the
+// pool tracker, the ETW logger): such kernel frames are skipped when looking for the allocating function.
+bool is_allocator_function(std::string_view function);
+
 class AgentStore {
   public:
     struct OpenOptions {
@@ -138,6 +180,13 @@ class AgentStore {
     // Resident-set rows per selected trace: by trace, snapshot, pages descending.
     Result<std::vector<ResidentTableRow>> resident_set(const ResidentQuery& query);
     Result<CampaignSummary> campaign_summary(const CampaignQuery& query);
+    // Rewrites the trace's symbolized frames (frames, stack_frames, image_symbols) in one transaction:
+    // for traces ingested before their PDBs were in a store. Errc::not_found for an unknown trace.
+    Result<SymbolizeCounts> symbolize(std::int64_t trace_id, footprint::FrameSymbolizer& symbolizer);
+    // Allocations per (trace, tag, module, grouping function), by size descending.
+    Result<std::vector<FunctionRow>> pool_by_function(const FunctionQuery& query);
+    // The allocation stacks of `tag` per selected trace, by size descending.
+    Result<std::vector<TagStack>> tag_stacks(const TraceFilter& traces, const std::string& tag);
     // Rows per table (diagnostics and tests).
     Result<std::map<std::string, std::int64_t>> table_row_counts();
 

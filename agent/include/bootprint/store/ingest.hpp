@@ -11,10 +11,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "bootprint/common/result.hpp"
 #include "bootprint/etl/etl_file.hpp"
 #include "bootprint/footprint/analyzer.hpp"
+#include "bootprint/footprint/frame_symbolizer.hpp"
 #include "bootprint/footprint/model.hpp"
 
 namespace bp::store {
@@ -32,6 +34,9 @@ struct TraceFacts {
     std::int64_t clock_origin = 0;              // raw tick at the session start (seconds_since_start == 0)
     std::int64_t clock_frequency = 10'000'000;  // raw ticks per second
     footprint::Labels labels;
+    // Names the stacks' frames at on_finish (frames, stack_frames, image_symbols tables); null: every
+    // frame stays module+offset (footprint::NoSymbols). Used on the sink's thread only.
+    footprint::FrameSymbolizer* symbolizer = nullptr;
 };
 
 // The facts of an opened trace file.
@@ -46,6 +51,21 @@ struct IngestCounts {
     std::uint64_t meminfo_samples = 0;
     std::uint64_t summary_rows = 0;  // pool_summary rows written at on_finish
     std::uint64_t driver_rows = 0;   // driver_code rows written at on_finish
+    std::uint64_t frames = 0;        // distinct frames written at on_finish
+    std::uint64_t frames_named = 0;  // of which a function was found for
+};
+
+// What a symbolization pass wrote for one trace.
+struct SymbolizeCounts {
+    std::uint64_t stacks = 0;
+    std::uint64_t frames = 0;        // distinct (address, caller) frames
+    std::uint64_t frames_named = 0;  // with a function
+    struct ImageRow {
+        std::uint32_t image_id = 0;
+        std::string name;
+        footprint::ImageSymbolStatus status;
+    };
+    std::vector<ImageRow> images;
 };
 
 class Ingest final : public footprint::FootprintSink {

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bootprint/common/guid.hpp"
 #include "bootprint/common/result.hpp"
 #include "bootprint/writer/etl_writer.hpp"
 
@@ -34,6 +35,11 @@ struct ScenarioDriver {
     std::uint32_t standby_pages = 0;  // resident Standby image pages
     std::uint32_t data_pages = 0;     // pages of the .sys read as a data file (DriverFile)
     double pages_jitter = 0;          // ± fraction per boot
+    // The image's PDB identity, written as KernelTraceControl's DbgID_RSDS event next to the image
+    // event (as WPR merges it): "pdb": {"guid": "{...}", "age": 1, "name": "ACPI.pdb"}.
+    std::optional<Guid> pdb_guid;
+    std::uint32_t pdb_age = 1;
+    std::string pdb_name;
 };
 
 // A family of pool allocations generated per boot.
