@@ -15,6 +15,7 @@ PACKAGES=(
   libxml2-utils                        # xmllint: profiles are checked against WPR's XSD in tests
   curl                                 # the main job (scripts/run.sh) calls the controller's admin API
   chromium                             # the dashboard's browser tests (headless, driven by playwright-core)
+  libpq-dev postgresql-15              # the controller's PostgreSQL store; its tests start a throw-away server
 )
 if [ "${1:-}" = windows ]; then
   # MinGW-w64 with the posix thread model only (the win32 model lacks std::mutex; installing it would
@@ -36,6 +37,12 @@ if ! command -v npm > /dev/null 2>&1; then missing+=(nodejs npm); fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+# The PostgreSQL tests start their own server in a temporary directory: no system cluster is wanted.
+# postgresql-common reads createcluster.d before the package creates its "main" cluster.
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
+  $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/bootprint.conf >/dev/null
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#PACKAGES[@]} packages present"
 else

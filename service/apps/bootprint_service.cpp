@@ -16,12 +16,12 @@
 #include "bootprint/controller/clock.hpp"
 #include "bootprint/controller/http_server.hpp"
 #include "bootprint/controller/router.hpp"
-#include "bootprint/controller/sqlite_controller_store.hpp"
+#include "bootprint/controller/open_store.hpp"
 
 namespace {
 
 struct Config {
-    std::string database = "bootprint-controller.db";
+    std::string db = "sqlite:bootprint-controller.db";
     std::string listen = "127.0.0.1";
     int port = 8420;
     std::string port_file;
@@ -48,7 +48,8 @@ void load_config_file(const std::string& path, Config& c) {
     const nlohmann::json doc = nlohmann::json::parse(in);  // throws with the position on bad JSON
     if (!doc.is_object()) throw std::runtime_error(path + ": expected a JSON object");
     for (const auto& [key, value] : doc.items()) {
-        if (key == "database") c.database = value.get<std::string>();
+        if (key == "db") c.db = value.get<std::string>();
+        else if (key == "database") c.db = "sqlite:" + value.get<std::string>();
         else if (key == "listen") c.listen = value.get<std::string>();
         else if (key == "port") c.port = value.get<int>();
         else if (key == "port_file") c.port_file = value.get<std::string>();
@@ -84,10 +85,14 @@ int run(int argc, char** argv) {
     app.set_version_flag("--version", "bootprint-service 0.1.0");
     std::string config_path;
     Config c;
-    app.add_option("-c,--config", config_path, "JSON config file (keys: database, listen, port, ...)");
+    app.add_option("-c,--config", config_path, "JSON config file (keys: db, listen, port, ...)");
     // With --config, the file's values are the base and the flags given on the command line win.
     auto add_flags = [&](Config& cfg) {
-        app.add_option("--database", cfg.database, "SQLite database file (created when missing)");
+        app.add_option("--db", cfg.db, "the store: sqlite:PATH (created when missing) or postgresql://USER@HOST/DB");
+        app.add_option_function<std::string>(
+               "--database", [&cfg](const std::string& path) { cfg.db = "sqlite:" + path; },
+               "SQLite database file: the same as --db sqlite:PATH")
+            ->excludes("--db");
         app.add_option("--listen", cfg.listen, "address to listen on");
         app.add_option("--port", cfg.port, "TCP port (0: any free port, see --port-file)")->check(CLI::Range(0, 65535));
         app.add_option("--port-file", cfg.port_file, "write the bound port to this file once listening");
@@ -98,7 +103,8 @@ int run(int argc, char** argv) {
         app.add_option("--io-timeout-ms", cfg.io_timeout_ms, "deadline of each request read / response write");
         app.add_option("--tls-certificate", cfg.tls_certificate, "PEM certificate chain: serve HTTPS");
         app.add_option("--tls-private-key", cfg.tls_private_key, "PEM private key of the certificate");
-        app.add_option("--synchronous", cfg.synchronous, "SQLite synchronous mode: FULL or NORMAL")
+        app.add_option("--synchronous", cfg.synchronous,
+                       "durability of each commit: FULL or NORMAL (SQLite synchronous, PostgreSQL synchronous_commit)")
             ->check(CLI::IsMember({"FULL", "NORMAL"}));
         app.add_option("--log-level", cfg.log_level, "trace, debug, info, warn, error")
             ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
@@ -118,7 +124,7 @@ int run(int argc, char** argv) {
             load_config_file(config_path, from_file);
             Config merged = from_file;
             auto given = [&](const char* name) { return app.get_option(name)->count() > 0; };
-            if (given("--database")) merged.database = c.database;
+            if (given("--db") || given("--database")) merged.db = c.db;
             if (given("--listen")) merged.listen = c.listen;
             if (given("--port")) merged.port = c.port;
             if (given("--port-file")) merged.port_file = c.port_file;
@@ -154,9 +160,9 @@ int run(int argc, char** argv) {
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-    bp::controller::SqliteControllerStore::Options store_options;
+    bp::controller::StoreOptions store_options;
     store_options.synchronous = c.synchronous;
-    auto store = bp::controller::SqliteControllerStore::open(c.database, store_options);
+    auto store = bp::controller::open_store(c.db, store_options);
     if (!store) {
         spdlog::critical("cannot open the database: {}", store.error().describe());
         return 2;
@@ -205,7 +211,7 @@ int run(int argc, char** argv) {
     }
     const char* scheme = (*server)->tls() ? "https" : "http";
     spdlog::info("listening url={}://{}:{} database={} threads={} body_limit={}", scheme, c.listen,
-                 (*server)->port(), c.database, c.threads, c.body_limit);
+                 (*server)->port(), bp::controller::redacted_location(c.db), c.threads, c.body_limit);
     if (!c.port_file.empty()) write_port_file(c.port_file, (*server)->port());
 
     int signal_number = 0;

@@ -1,6 +1,7 @@
 // The controller as a real process on 127.0.0.1 and lab agents as threads using the agent's client
 // library (ControllerClient + Outbox): a nightly template end to end, SIGKILL during uploads, an agent
-// kept offline, bad input over real HTTP, HTTPS, and a graceful stop.
+// kept offline, bad input over real HTTP, HTTPS, and a graceful stop. On either store: ctest runs the
+// [controller] tests again with BOOTPRINT_TEST_POSTGRES.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include "bootprint/report/controller_client.hpp"
 #include "bootprint/report/outbox.hpp"
 #include "support/controller_support.hpp"
+#include "support/postgres_server.hpp"
 #include "support/process.hpp"
 
 using bp::report::ClientOptions;
@@ -28,12 +30,12 @@ constexpr const char* kAdmin = "admin-token";
 class Controller {
 public:
     explicit Controller(bp::test::TempDir& dir, std::vector<std::string> extra = {})
-        : dir_(dir), extra_(std::move(extra)) {}
+        : dir_(dir), store_(dir.path().string()), extra_(std::move(extra)) {}
 
     void start(int port = 0) {
         const std::string port_file = dir_.file("port");
         std::filesystem::remove(port_file);
-        std::vector<std::string> argv = {BOOTPRINT_SERVICE,  "--database",     dir_.file("controller.db"),
+        std::vector<std::string> argv = {BOOTPRINT_SERVICE,  "--db",           store_.location(),
                                          "--port",           std::to_string(port), "--port-file",
                                          port_file,          "--enrol-secret", kSecret,
                                          "--admin-token",    kAdmin,           "--log-level",
@@ -76,6 +78,7 @@ public:
 
 private:
     bp::test::TempDir& dir_;
+    bp::test::TestStore store_;  // SQLite, or a PostgreSQL database in the PostgreSQL pass
     std::vector<std::string> extra_;
     std::unique_ptr<bp::test::BackgroundProcess> process_;
     int port_ = 0;
@@ -113,7 +116,7 @@ std::size_t drain_until_empty(Outbox& outbox, ControllerClient& client, std::chr
 
 }  // namespace
 
-TEST_CASE("controller e2e: a nightly template runs on three lab agents, every iteration arrives once") {
+TEST_CASE("controller e2e: a nightly template runs on three lab agents, every iteration arrives once", "[controller]") {
     bp::test::TempDir dir;
     Controller controller(dir);
     controller.start();
@@ -182,7 +185,7 @@ TEST_CASE("controller e2e: a nightly template runs on three lab agents, every it
     controller.kill(SIGTERM);
 }
 
-TEST_CASE("controller e2e: SIGKILL during uploads loses nothing acknowledged and stores nothing twice") {
+TEST_CASE("controller e2e: SIGKILL during uploads loses nothing acknowledged and stores nothing twice", "[controller]") {
     bp::test::TempDir dir;
     Controller controller(dir);
     controller.start();
@@ -262,7 +265,7 @@ TEST_CASE("controller e2e: SIGKILL during uploads loses nothing acknowledged and
     controller.kill(SIGTERM);
 }
 
-TEST_CASE("controller e2e: bad input over HTTP is refused and writes no row") {
+TEST_CASE("controller e2e: bad input over HTTP is refused and writes no row", "[controller]") {
     bp::test::TempDir dir;
     Controller controller(dir);
     controller.start();
@@ -314,7 +317,7 @@ TEST_CASE("controller e2e: bad input over HTTP is refused and writes no row") {
     controller.kill(SIGTERM);
 }
 
-TEST_CASE("controller e2e: graceful stop on SIGTERM, state kept across restarts") {
+TEST_CASE("controller e2e: graceful stop on SIGTERM, state kept across restarts", "[controller]") {
     bp::test::TempDir dir;
     Controller controller(dir);
     controller.start();
@@ -329,7 +332,7 @@ TEST_CASE("controller e2e: graceful stop on SIGTERM, state kept across restarts"
     controller.kill(SIGTERM);
 }
 
-TEST_CASE("controller e2e: HTTPS with a certificate and key") {
+TEST_CASE("controller e2e: HTTPS with a certificate and key", "[controller]") {
     if (!std::filesystem::exists("/usr/bin/openssl")) {
         WARN("skipped: /usr/bin/openssl is needed to make a test certificate");
         return;

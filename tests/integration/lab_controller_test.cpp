@@ -16,6 +16,7 @@
 #include "bootprint/report/outbox.hpp"
 #include "campaign_sim_lab.hpp"
 #include "support/controller_support.hpp"
+#include "support/postgres_server.hpp"
 #include "support/process.hpp"
 
 namespace {
@@ -48,8 +49,9 @@ ProcessResult agent(const std::string& machine, std::vector<std::string> args) {
 TEST_CASE("lab: connected agents take their jobs and upload each report exactly once", "[lab][controller]") {
     bp::test::TempDir dir;
     const std::string port_file = dir.file("port");
+    bp::test::TestStore store(dir.path().string());  // SQLite, or PostgreSQL in the PostgreSQL pass
     bp::test::BackgroundProcess service(
-        {BOOTPRINT_SERVICE, "--database", dir.file("controller.db"), "--listen", "127.0.0.1", "--port", "0",
+        {BOOTPRINT_SERVICE, "--db", store.location(), "--listen", "127.0.0.1", "--port", "0",
          "--port-file", port_file, "--enrol-secret", kSecret, "--admin-token", kAdmin, "--log-level", "warn"},
         dir.file("service.log"));
     REQUIRE(service.started());

@@ -1,5 +1,5 @@
 // Build-vs-build comparison, nightly alerts, campaign detail, fleet and the dashboard's files, through
-// the router on a real SQLite store.
+// the router on a real store (SQLite, or PostgreSQL in ctest's PostgreSQL pass).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -9,8 +9,9 @@
 #include "bootprint/controller/regressions.hpp"
 #include "bootprint/controller/router.hpp"
 #include "bootprint/controller/schedule.hpp"
-#include "bootprint/controller/sqlite_controller_store.hpp"
+#include "bootprint/controller/open_store.hpp"
 #include "support/controller_support.hpp"
+#include "support/postgres_server.hpp"
 #include "support/process.hpp"
 
 using namespace bp::controller;
@@ -20,12 +21,13 @@ namespace {
 
 struct Lab {
     bp::test::TempDir dir;
-    std::unique_ptr<SqliteControllerStore> store;
+    bp::test::TestStore location{dir.path().string()};
+    std::unique_ptr<ControllerStore> store;
     ManualClock clock{*parse_time("2025-01-31T12:00:00Z")};
     RouterConfig config;
 
     Lab() {
-        auto s = SqliteControllerStore::open(dir.file("controller.db"));
+        auto s = open_store(location.location(), {});
         REQUIRE(s);
         store = std::move(*s);
         config.enrol_secret = "lab-secret";

@@ -3,8 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include "bootprint/controller/schedule.hpp"
-#include "bootprint/controller/sqlite_controller_store.hpp"
+#include "bootprint/controller/open_store.hpp"
 #include "support/controller_support.hpp"
+#include "support/postgres_server.hpp"
 #include "support/process.hpp"
 
 using namespace bp::controller;
@@ -16,12 +17,13 @@ std::int64_t at(const char* iso) { return *parse_time(iso); }
 
 struct Lab {
     bp::test::TempDir dir;
-    std::unique_ptr<SqliteControllerStore> store;
+    bp::test::TestStore location{dir.path().string()};  // SQLite, or PostgreSQL with BOOTPRINT_TEST_POSTGRES
+    std::unique_ptr<ControllerStore> store;
     ManualClock clock{at("2025-01-31T12:00:00Z")};
     RouterConfig config;
 
     Lab() {
-        auto s = SqliteControllerStore::open(dir.file("controller.db"));
+        auto s = open_store(location.location(), {});
         REQUIRE(s);
         store = std::move(*s);
         config.enrol_secret = "lab-secret";
