@@ -116,7 +116,7 @@ TEST_CASE("campaign db: enqueueing a result twice keeps one copy") {
 }
 
 TEST_CASE(
-    "campaign db: attempts are counted outside the state machine; cancel needs an unfinished campaign") {
+    "campaign db: attempts are counted outside the state machine and cancel needs an unfinished campaign") {
     Db t;
     FixedClock clock;
     REQUIRE(start_campaign(t.db, spec("c1"), "m", clock));

@@ -177,7 +177,7 @@ TEST_CASE("pool lifetimes, types and module attribution over the whole trace", "
     }
 }
 
-TEST_CASE("pool types against a window: edges of [from, to)", "[footprint][golden]") {
+TEST_CASE("pool types against a window: edges of the from-to window", "[footprint][golden]") {
     const Analysed a = analyse(kPoolScenario, 8, false, nullptr);
     const auto w = a.window(2.0, 5.0);
     const auto rows = a.sink.pool_table(&w);

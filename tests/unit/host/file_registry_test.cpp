@@ -65,7 +65,7 @@ TEST_CASE("sim machine: power on gives a new boot identity and lets an armed aut
     CHECK(reg.read_dword(wpr::kBootAutologgerKey, wpr::kAutologgerStatus).value() == 0u);
 }
 
-TEST_CASE("sim machine: counted faults are consumed; crash points fire once") {
+TEST_CASE("sim machine: counted faults are consumed and crash points fire once") {
     bp::test::TempDir dir;
     sim::SimMachine::InitOptions options;
     options.wpr_program = "/bin/true";

@@ -101,7 +101,7 @@ TEST_CASE("generator: refusals name the tag or setting and say why") {
     CHECK(generate(buffers).error().message == "buffer count 1 is outside 2..4096");
 }
 
-TEST_CASE("generator: templates compose without duplicates; overrides apply to the system collector") {
+TEST_CASE("generator: templates compose without duplicates and overrides apply to the system collector") {
     ProfileRequest r = request({"Irp "}, true, true);
     r.name = "Campaign42";
     r.buffer_size_kb = 512;

@@ -44,7 +44,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("backoff grows exponentially with jitter in [d/2, d] and is capped") {
+TEST_CASE("backoff grows exponentially with jitter between d/2 and d and is capped") {
     std::mt19937_64 rng(1);
     bp::report::BackoffPolicy p;
     p.initial = std::chrono::milliseconds(1000);

@@ -44,7 +44,7 @@ std::vector<bp::footprint::PoolAllocation> pool_rows() {
 
 }  // namespace
 
-TEST_CASE("store: a new database gets every migration; reopening keeps data and version") {
+TEST_CASE("store: a new database gets every migration and reopening keeps data and version") {
     bp::test::TempDir dir;
     const std::string path = dir.file("fp.db");
     {

@@ -56,7 +56,7 @@ bp::Guid guid_of(const BuiltDriver& d) {
 
 }  // namespace
 
-TEST_CASE("full PDB: identity matches the image's RSDS; every function resolves to itself", "[symbols][pdb]") {
+TEST_CASE("full PDB: identity matches the image's RSDS and every function resolves to itself", "[symbols][pdb]") {
     bp::test::TempDir dir;
     const BuiltDriver d = build(dir, false);
     PdbInfo info;
