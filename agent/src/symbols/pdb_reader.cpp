@@ -23,6 +23,7 @@
 #include <llvm/DebugInfo/PDB/Native/InfoStream.h>
 #include <llvm/DebugInfo/PDB/Native/ModuleDebugStream.h>
 #include <llvm/DebugInfo/PDB/Native/PDBFile.h>
+#include <llvm/Support/BinaryStreamReader.h>
 #include <llvm/DebugInfo/PDB/Native/RawConstants.h>
 #include <llvm/DebugInfo/PDB/Native/SymbolStream.h>
 #include <llvm/Demangle/Demangle.h>
@@ -60,6 +61,10 @@ public:
     Result<AddressTable> run(PdbInfo* info) {
         if (auto e = file_.parseFileHeaders()) return corrupt(name_, "not a PDB (MSF): " + message_of(std::move(e)));
         if (auto e = file_.parseStreamData()) return corrupt(name_, "bad stream directory: " + message_of(std::move(e)));
+        // LLVM 14 sizes the info stream's named-stream hash table from its Capacity field before
+        // reading it (HashTable::load: Buckets.resize(Capacity)): a damaged field asks for up to 32 GiB.
+        // Check it here first (found by fuzz_pdb, tests/fuzz/regressions/pdb-crash-ed8556f5).
+        if (auto st = check_info_stream(); !st) return std::move(st).error();
         auto pinfo = file_.getPDBInfoStream();
         if (!pinfo) return corrupt(name_, "PDB info stream: " + message_of(pinfo.takeError()));
         auto dbi = file_.getPDBDbiStream();
@@ -133,6 +138,26 @@ public:
     }
 
 private:
+    // The PDB info stream: Version, Signature, Age, GUID (28 bytes), the named-stream map's string
+    // buffer (size + bytes), then its hash table header (Size, Capacity). Real PDBs name a handful of
+    // streams; a capacity beyond 65,536 buckets, or smaller than its size, is damage.
+    Status check_info_stream() {
+        auto stream = file_.safelyCreateIndexedStream(1);
+        if (!stream) return corrupt(name_, "PDB info stream: " + message_of(stream.takeError()));
+        llvm::BinaryStreamReader reader(**stream);
+        std::uint32_t strings = 0, size = 0, capacity = 0;
+        if (auto e = reader.skip(28)) return corrupt(name_, "PDB info stream header: " + message_of(std::move(e)));
+        if (auto e = reader.readInteger(strings)) return corrupt(name_, "PDB info stream: " + message_of(std::move(e)));
+        if (auto e = reader.skip(strings)) return corrupt(name_, "PDB info stream names: " + message_of(std::move(e)));
+        if (auto e = reader.readInteger(size)) return corrupt(name_, "PDB info stream: " + message_of(std::move(e)));
+        if (auto e = reader.readInteger(capacity)) return corrupt(name_, "PDB info stream: " + message_of(std::move(e)));
+        if (capacity == 0 || capacity > 65536 || size > capacity) {
+            return corrupt(name_, "PDB info stream: named stream map of " + std::to_string(size) + " entries in " +
+                                      std::to_string(capacity) + " buckets is implausible");
+        }
+        return {};
+    }
+
     struct Section {
         std::uint32_t rva = 0;
         std::uint32_t size = 0;

@@ -244,3 +244,14 @@ TEST_CASE("store resolver: found, missing, mismatched and corrupt PDBs degrade t
     StoreSymbolizer both({bad_store.string(), store.string()});
     CHECK(both.load(image).status == "full");
 }
+
+TEST_CASE("fuzz regression: pdb-crash-ed8556f5 (named stream map capacity asks LLVM for 32 GiB)", "[symbols][pdb]") {
+    std::ifstream in(std::string(BOOTPRINT_SOURCE_DIR) + "/tests/fuzz/regressions/pdb-crash-ed8556f5", std::ios::binary);
+    REQUIRE(in);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto r = read_pdb_bytes(std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()),
+                            "pdb-crash-ed8556f5");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == bp::Errc::corrupt);
+    CHECK(r.error().message.find("buckets is implausible") != std::string::npos);
+}
