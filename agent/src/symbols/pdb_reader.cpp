@@ -77,8 +77,20 @@ public:
         }
 
         // Sections: RVA = VirtualAddress of section (Segment - 1) + offset.
-        auto headers = dbi->getSectionHeaders();
-        for (const llvm::object::coff_section& s : headers) {
+        // The headers are copied out of their stream with a checked read: iterating LLVM's
+        // FixedStreamArray over a stream whose blocks cannot be read binds a reference to null
+        // (fuzz crash pdb-crash-074ea7c5, UBSan in BinaryStreamArray.h).
+        const llvm::BinaryStreamRef header_stream = dbi->getSectionHeaders().getUnderlyingStream();
+        llvm::ArrayRef<std::uint8_t> header_bytes;
+        if (header_stream.getLength() > 0) {
+            if (auto e = header_stream.readBytes(0, header_stream.getLength(), header_bytes)) {
+                return corrupt(name_, "section headers: " + message_of(std::move(e)));
+            }
+        }
+        for (std::size_t off = 0; off + sizeof(llvm::object::coff_section) <= header_bytes.size();
+             off += sizeof(llvm::object::coff_section)) {
+            llvm::object::coff_section s;
+            std::memcpy(&s, header_bytes.data() + off, sizeof s);
             sections_.push_back({static_cast<std::uint32_t>(s.VirtualAddress), static_cast<std::uint32_t>(s.VirtualSize),
                                  (s.Characteristics & (kExecute | kCode)) != 0});
             if (sections_.back().code) table_.add_section(sections_.back().rva, std::max<std::uint32_t>(sections_.back().size, 1));

@@ -255,3 +255,13 @@ TEST_CASE("fuzz regression: pdb-crash-ed8556f5 (named stream map capacity asks L
     CHECK(r.error().code == bp::Errc::corrupt);
     CHECK(r.error().message.find("buckets is implausible") != std::string::npos);
 }
+
+TEST_CASE("fuzz regression: pdb-crash-074ea7c5 (section headers in unreadable blocks)", "[symbols][pdb]") {
+    std::ifstream in(std::string(BOOTPRINT_SOURCE_DIR) + "/tests/fuzz/regressions/pdb-crash-074ea7c5", std::ios::binary);
+    REQUIRE(in);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto r = read_pdb_bytes(std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()),
+                            "pdb-crash-074ea7c5");
+    // Refused (or, should the damage spare the sections, read): never undefined behaviour.
+    if (!r) CHECK(r.error().code == bp::Errc::corrupt);
+}
