@@ -513,10 +513,7 @@ private:
         q.campaign = param("campaign");
         BP_TRY_RESPONSE(q.from, time_param("from"));
         BP_TRY_RESPONSE(q.to, time_param("to"));
-        if (const auto l = param("limit")) {
-            BP_TRY_RESPONSE(std::int64_t limit, parse_int("limit", *l, 1, 100000));
-            q.limit = static_cast<std::size_t>(limit);
-        }
+        BP_TRY_RESPONSE(q.limit, limit_param(q.limit));
         BP_TRY_RESPONSE(bool csv, want_csv());
         BP_TRY_RESPONSE(auto points, store_.series(q));
         if (csv) {
@@ -555,10 +552,7 @@ private:
         q.campaign = param("campaign");
         BP_TRY_RESPONSE(q.from, time_param("from"));
         BP_TRY_RESPONSE(q.to, time_param("to"));
-        if (const auto l = param("limit")) {
-            BP_TRY_RESPONSE(std::int64_t limit, parse_int("limit", *l, 1, 100000));
-            q.limit = static_cast<std::size_t>(limit);
-        }
+        BP_TRY_RESPONSE(q.limit, limit_param(q.limit));
         BP_TRY_RESPONSE(bool csv, want_csv());
         BP_TRY_RESPONSE(auto rows, store_.reports(q));
         if (csv) {
