@@ -2,6 +2,7 @@
 #include "bootprint/writer/boot_trace.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -509,6 +510,10 @@ private:
             const Module* module;
             std::uint64_t n = 0, i = 0;
             std::uint64_t pre_n = 0, pre_i = 0;
+            // The next time drawn but not yet reached: kept for the slice it falls in (drawing it
+            // again there could land before events already written; each CPU's stream must not go
+            // back in time).
+            double next_t = -1, pre_next_t = -1;
             double t0 = 0;
             std::uint32_t tid = kSystemThread;
         };
@@ -544,22 +549,15 @@ private:
         std::vector<Pending> batch;
         for (double lo = 0; lo < end; lo += slice) {
             const double hi = std::min(end, lo + slice);
-            // Images and processes that appear in this slice come first.
-            while (li < late_modules.size() && late_modules[li]->load_at_s < hi) {
-                BP_TRY_STATUS(image_event(*late_modules[li], etl::ImageEvent::Kind::load, ts_of(late_modules[li]->load_at_s)));
-                ++li;
-            }
-            while (pi < late_processes_.size() && late_processes_[pi].first < ts_of(hi)) {
-                const auto& [pts, pe] = late_processes_[pi++];
-                BP_TRY_STATUS(kernel_event(0, process_hook(pe), kProcessVersion, pts, encode_process_event(pe, ptr_)));
-            }
             batch.clear();
             for (auto& f : families) {
                 const ScenarioPool& p = *f.spec;
                 const double span = end - f.t0;
                 while (f.i < f.n) {
-                    const double t = f.t0 + span * (static_cast<double>(f.i) + rng_.uniform()) / static_cast<double>(f.n);
+                    if (f.next_t < 0) f.next_t = f.t0 + span * (static_cast<double>(f.i) + rng_.uniform()) / static_cast<double>(f.n);
+                    const double t = f.next_t;
                     if (t >= hi) break;
+                    f.next_t = -1;
                     ++f.i;
                     Pending a;
                     a.ts = ts_of(t);
@@ -593,8 +591,10 @@ private:
                     batch.push_back(std::move(a));
                 }
                 while (f.pre_i < f.pre_n) {
-                    const double t = span * (static_cast<double>(f.pre_i) + rng_.uniform()) / static_cast<double>(f.pre_n);
+                    if (f.pre_next_t < 0) f.pre_next_t = span * (static_cast<double>(f.pre_i) + rng_.uniform()) / static_cast<double>(f.pre_n);
+                    const double t = f.pre_next_t;
                     if (t >= hi) break;
+                    f.pre_next_t = -1;
                     ++f.pre_i;
                     Pending fr;
                     fr.ts = ts_of(t);
@@ -637,7 +637,30 @@ private:
             std::sort(batch.begin(), batch.end(), [](const Pending& a, const Pending& b) {
                 return a.ts != b.ts ? a.ts < b.ts : a.order < b.order;
             });
-            for (const auto& p : batch) BP_TRY_STATUS(emit(p));
+            // Images and processes of this slice go in at their times, before pool events of the same
+            // instant: every processor's stream stays in time order.
+            const auto emit_due = [&](std::int64_t until) -> Status {
+                for (;;) {
+                    const bool image_due = li < late_modules.size() && late_modules[li]->load_at_s < hi &&
+                                           ts_of(late_modules[li]->load_at_s) <= until;
+                    const bool process_due = pi < late_processes_.size() && late_processes_[pi].first < ts_of(hi) &&
+                                             late_processes_[pi].first <= until;
+                    if (!image_due && !process_due) return {};
+                    if (image_due && (!process_due || ts_of(late_modules[li]->load_at_s) <= late_processes_[pi].first)) {
+                        BP_TRY_STATUS(image_event(*late_modules[li], etl::ImageEvent::Kind::load,
+                                                  ts_of(late_modules[li]->load_at_s)));
+                        ++li;
+                    } else {
+                        const auto& [pts, pe] = late_processes_[pi++];
+                        BP_TRY_STATUS(kernel_event(0, process_hook(pe), kProcessVersion, pts, encode_process_event(pe, ptr_)));
+                    }
+                }
+            };
+            for (const auto& p : batch) {
+                BP_TRY_STATUS(emit_due(p.ts));
+                BP_TRY_STATUS(emit(p));
+            }
+            BP_TRY_STATUS(emit_due(std::numeric_limits<std::int64_t>::max()));
         }
         return {};
     }
