@@ -1,5 +1,5 @@
 // Benchmark (not a test): end-to-end ingest of a generated pool-heavy boot trace.
-//   bench_ingest [--generate-mb N (default 1100)] [--keep DIR] [FILE.etl]
+//   bench_ingest [--generate-mb N (default 1100)] [--keep DIR] [--only sha256|analysis|ingest] [FILE.etl]
 // Prints, each measured in its own child process (so peak RSS is the step's own):
 //   sha256        hashing the file
 //   analysis      reader + footprint analysis into a sink that only counts rows
@@ -26,12 +26,13 @@ class CountingSink final : public footprint::FootprintSink {
 public:
     Status on_image(const footprint::Image&) override { return ++rows, Status{}; }
     Status on_stack(const footprint::Stack&) override { return ++rows, Status{}; }
-    Status on_pool_allocation(const footprint::PoolAllocation&) override { return ++rows, Status{}; }
+    Status on_pool_allocation(const footprint::PoolAllocation&) override { return ++rows, ++pool_rows, Status{}; }
     Status on_pool_snap(const footprint::PoolSnapRow&) override { return ++rows, Status{}; }
     Status on_resident(const footprint::ResidentRow&) override { return ++rows, Status{}; }
     Status on_meminfo(const footprint::MemInfoSample&) override { return ++rows, Status{}; }
     Status on_finish(const footprint::TraceInfo&, const footprint::Window&) override { return {}; }
     std::uint64_t rows = 0;
+    std::uint64_t pool_rows = 0;
 };
 
 std::pair<double, double> analysis(const std::string& path) {
@@ -43,6 +44,9 @@ std::pair<double, double> analysis(const std::string& path) {
         std::fprintf(stderr, "%s\n", info.error().describe().c_str());
         return {-1, 0};
     }
+    std::printf("  (analysis: %.2f M pool rows, at most %.2f M open at once)\n", static_cast<double>(sink.pool_rows) / 1e6,
+                static_cast<double>(info->peak_live_allocations) / 1e6);
+    std::fflush(stdout);
     return {static_cast<double>(info->events), static_cast<double>(file->file_size())};
 }
 
@@ -82,9 +86,11 @@ int main(int argc, char** argv) {
     double mb = 1100;
     std::string keep;
     std::string path;
+    std::string only;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--generate-mb") && i + 1 < argc) mb = std::atof(argv[++i]);
         else if (!std::strcmp(argv[i], "--keep") && i + 1 < argc) keep = argv[++i];
+        else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
         else path = argv[i];
     }
     const std::string dir = keep.empty() ? (fs::temp_directory_path() / "bootprint-bench-ingest").string() : keep;
@@ -115,10 +121,14 @@ int main(int argc, char** argv) {
         }
     }
     std::printf("\n%-58s %11s %10s %14s %17s\n", "measurement", "size", "time", "throughput", "events");
-    bench::print("sha256          " + fs::path(path).filename().string(), bench::measure([&] { return hashing(path); }), "ev");
-    bench::print("analysis        " + fs::path(path).filename().string(), bench::measure([&] { return analysis(path); }), "ev");
-    bench::print("ingest (SQLite) " + fs::path(path).filename().string(),
-                 bench::measure([&] { return ingest(path, dir + "/bench.db"); }), "ev");
+    const auto wanted = [&](const char* step) { return only.empty() || only == step; };
+    if (wanted("sha256"))
+        bench::print("sha256          " + fs::path(path).filename().string(), bench::measure([&] { return hashing(path); }), "ev");
+    if (wanted("analysis"))
+        bench::print("analysis        " + fs::path(path).filename().string(), bench::measure([&] { return analysis(path); }), "ev");
+    if (wanted("ingest"))
+        bench::print("ingest (SQLite) " + fs::path(path).filename().string(),
+                     bench::measure([&] { return ingest(path, dir + "/bench.db"); }), "ev");
     if (keep.empty()) fs::remove_all(dir);
     return 0;
 }

@@ -24,6 +24,7 @@ struct Figures {
 
 // Runs `work` (returns {items, bytes} or items < 0 on failure) in a child process and reports.
 inline Figures measure(const std::function<std::pair<double, double>()>& work) {
+    std::fflush(stdout);  // else the child inherits, and prints again, what is still buffered
     int fds[2];
     if (pipe(fds) != 0) return {};
     const pid_t pid = fork();

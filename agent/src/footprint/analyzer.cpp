@@ -17,6 +17,7 @@
 #include <unordered_map>
 
 #include "bootprint/etl/event_decoders.hpp"
+#include "bootprint/footprint/address_table.hpp"
 #include "image_map.hpp"
 
 namespace bp::footprint {
@@ -26,16 +27,6 @@ namespace {
 using etl::DecodeStatus;
 using etl::EventRecord;
 
-struct OpenKey {
-    std::uint64_t address;
-    std::uint32_t session;
-    bool operator==(const OpenKey&) const = default;
-};
-struct OpenKeyHash {
-    std::size_t operator()(const OpenKey& k) const noexcept {
-        return std::hash<std::uint64_t>()(k.address * 0x9E3779B97F4A7C15ULL ^ k.session);
-    }
-};
 struct FramesHash {
     std::size_t operator()(const std::vector<std::uint64_t>& f) const noexcept {
         std::uint64_t h = 1469598103934665603ULL;
@@ -180,11 +171,39 @@ private:
     }
 
     // ---- pool --------------------------------------------------------------------------------------
+    // One live pool row, 64 bytes: everything known about it until it closes. Its free's time goes
+    // with it into closed_, and the module is looked up when it is emitted.
     struct Slot {
-        PoolAllocation row;
-        std::uint64_t serial = 0;
-        bool live = false;
+        std::uint64_t address = 0;
+        std::uint64_t size = 0;
+        std::int64_t alloc_time = 0;  // meaningful when alloc_known
+        std::uint64_t serial = 0;     // allocation order; 0 while the slot is free
+        std::uint32_t tag = 0;
+        std::uint32_t pool_type = 0;
+        std::uint32_t session_id = kNoSession;
+        std::uint32_t process_id = 0xFFFFFFFF;
+        std::uint32_t thread_id = 0xFFFFFFFF;
+        std::uint32_t alloc_stack_id = 0;
+        std::uint32_t free_stack_id = 0;
+        bool alloc_known = false;
     };
+    static_assert(sizeof(Slot) == 64);
+
+    static PoolAllocation row_of(const Slot& s) {
+        PoolAllocation row;
+        row.tag = s.tag;
+        row.pool_type = s.pool_type;
+        row.size = s.size;
+        row.address = s.address;
+        row.session_id = s.session_id;
+        row.alloc_known = s.alloc_known;
+        row.alloc_time = s.alloc_known ? s.alloc_time : 0;
+        row.process_id = s.process_id;
+        row.thread_id = s.thread_id;
+        row.alloc_stack_id = s.alloc_stack_id;
+        row.free_stack_id = s.free_stack_id;
+        return row;
+    }
 
     std::uint32_t new_slot() {
         std::uint32_t i;
@@ -195,25 +214,20 @@ private:
             i = static_cast<std::uint32_t>(slots_.size());
             slots_.emplace_back();
         }
-        slots_[i].row = PoolAllocation{};
+        slots_[i] = Slot{};
         slots_[i].serial = ++serial_;
-        slots_[i].live = true;
         return i;
     }
 
-    void track_big(const PoolAllocation& row, bool add) {
+    void track_big(const Slot& row, bool add) {
         if (!etl::pool_is_big(row.pool_type)) return;
         if (add) big_live_[row.address] = {row.size, row.tag};
         else big_live_.erase(row.address);
     }
 
     void close_slot(std::uint32_t slot, std::int64_t when, bool implicit) {
-        PoolAllocation& row = slots_[slot].row;
-        row.freed = true;
-        row.free_time = when;
-        row.implicitly_freed = implicit;
-        track_big(row, false);
-        closed_.push_back({slot, when + horizon_});
+        track_big(slots_[slot], false);
+        closed_.push_back({slot, implicit, when, when + horizon_});
     }
 
     Status on_pool_group(const EventRecord& e) {
@@ -256,10 +270,9 @@ private:
             // Big allocations that existed before the trace: "allocated outside" rows whose frees
             // will now find them (kernel-events.md §3.4 step 6).
             for (const auto& b : bs.entries) {
-                const OpenKey key{b.address, bs.session_id};
-                if (open_.count(key)) continue;
+                if (open_.contains(b.address, bs.session_id)) continue;
                 const std::uint32_t slot = new_slot();
-                PoolAllocation& row = slots_[slot].row;
+                Slot& row = slots_[slot];
                 row.tag = b.tag;
                 row.pool_type = (b.nonpaged ? 0u : etl::kPoolTypePaged) | etl::kPoolTypeBigPool |
                                 (bs.session_id != etl::kNoSession ? etl::kPoolTypeSession : 0u);
@@ -267,7 +280,7 @@ private:
                 row.address = b.address;
                 row.session_id = bs.session_id;
                 row.alloc_known = false;
-                open_[key] = slot;
+                open_.assign(b.address, bs.session_id, slot);
                 track_big(row, true);
             }
         }
@@ -275,15 +288,18 @@ private:
     }
 
     void on_pool_event(const EventRecord& e, const etl::PoolEvent& pe) {
-        const OpenKey key{pe.address, pe.is_session ? pe.session_id : kNoSession};
+        const std::uint32_t session = pe.is_session ? pe.session_id : kNoSession;
         const std::uint32_t tid = e.thread_id;
         if (pe.is_alloc) {
-            if (auto it = open_.find(key); it != open_.end()) {
-                close_slot(it->second, e.timestamp, true);  // its free was lost
-                open_.erase(it);
-            }
             const std::uint32_t slot = new_slot();
-            PoolAllocation& row = slots_[slot].row;
+            if (std::uint32_t* open = open_.find(pe.address, session)) {
+                close_slot(*open, e.timestamp, true);  // its free was lost
+                *open = slot;
+            } else {
+                open_.assign(pe.address, session, slot);
+                peak_live_ = std::max<std::uint64_t>(peak_live_, open_.size());
+            }
+            Slot& row = slots_[slot];
             row.tag = pe.tag;
             row.pool_type = pe.pool_type;
             row.size = pe.size;
@@ -293,20 +309,19 @@ private:
             row.alloc_time = e.timestamp;
             row.process_id = e.process_id;
             row.thread_id = tid;
-            open_[key] = slot;
             track_big(row, true);
             waits_.push_back({e.timestamp, tid, slot, slots_[slot].serial, false});
             return;
         }
         std::uint32_t slot;
-        if (auto it = open_.find(key); it != open_.end()) {
-            slot = it->second;
-            open_.erase(it);
+        if (const std::uint32_t* open = open_.find(pe.address, session)) {
+            slot = *open;
+            open_.erase(pe.address, session);
         } else {
             // A free without an allocation: the memory was allocated before the trace (or the
             // allocation was lost). The free carries the full ETW_POOL_EVENT, so the row is complete.
             slot = new_slot();
-            PoolAllocation& row = slots_[slot].row;
+            Slot& row = slots_[slot];
             row.tag = pe.tag;
             row.pool_type = pe.pool_type;
             row.size = pe.size;
@@ -345,7 +360,7 @@ private:
                 auto [it, inserted] = key_stacks_.try_emplace(ref.key, 0);
                 if (inserted) {
                     it->second = new_stack_id({});
-                    unresolved_[it->second] = true;
+                    set_unresolved(it->second, true);
                 }
                 return attach(ref.event_timestamp, ref.thread_id, {}, it->second);
             }
@@ -357,15 +372,21 @@ private:
                     return {};
                 }
                 auto it = key_stacks_.find(def.key);
-                if (it == key_stacks_.end() || !unresolved_.count(it->second)) return {};
+                if (it == key_stacks_.end() || !unresolved(it->second)) return {};
                 stack_frames_[it->second - 1] = def.frames;
-                unresolved_.erase(it->second);
+                set_unresolved(it->second, false);
                 attribute(it->second);
                 return emit_stack(it->second);
             }
             default:
                 return {};
         }
+    }
+
+    bool unresolved(std::uint32_t id) const { return id != 0 && id <= unresolved_.size() && unresolved_[id - 1]; }
+    void set_unresolved(std::uint32_t id, bool on) {
+        if (unresolved_.size() < id) unresolved_.resize(id, 0);
+        unresolved_[id - 1] = on ? 1 : 0;
     }
 
     std::uint32_t new_stack_id(std::vector<std::uint64_t> frames) {
@@ -430,13 +451,13 @@ private:
         }
         if (!best) return {};
         Slot& slot = slots_[best->slot];
-        if (!slot.live || slot.serial != best->serial) return {};
-        std::uint32_t& target = best->is_free ? slot.row.free_stack_id : slot.row.alloc_stack_id;
+        if (slot.serial != best->serial) return {};  // the slot was emitted (and perhaps reused)
+        std::uint32_t& target = best->is_free ? slot.free_stack_id : slot.alloc_stack_id;
         if (key_id != 0) {
             if (target == 0) target = key_id;
             return {};
         }
-        if (target != 0 && !unresolved_.count(target)) {  // a second half: kernel frames first, then user
+        if (target != 0 && !unresolved(target)) {  // a second half: kernel frames first, then user
             std::vector<std::uint64_t> all = stack_frames_[target - 1];
             all.insert(all.end(), frames.begin(), frames.end());
             BP_TRY(target, intern(all));
@@ -448,7 +469,7 @@ private:
 
     // ---- emission ------------------------------------------------------------------------------------
     void set_module(PoolAllocation& row) {
-        if (row.alloc_stack_id != 0 && !unresolved_.count(row.alloc_stack_id)) {
+        if (row.alloc_stack_id != 0 && !unresolved(row.alloc_stack_id)) {
             const auto& m = stack_module_[row.alloc_stack_id - 1];
             row.module = m.name;
             row.attribution = m.attribution;
@@ -467,7 +488,7 @@ private:
     }
 
     Status emit_row(PoolAllocation& row) {
-        if (row.alloc_stack_id != 0 && unresolved_.count(row.alloc_stack_id)) {
+        if (row.alloc_stack_id != 0 && unresolved(row.alloc_stack_id)) {
             deferred_.push_back(row);  // its stack key is defined later (rundown at the end)
             return {};
         }
@@ -478,11 +499,15 @@ private:
     // Emits closed rows whose stack horizon has passed (all of them when `all`); drops old waits.
     Status expire(bool all) {
         while (!closed_.empty() && (all || closed_.front().ready < now_)) {
-            const std::uint32_t slot = closed_.front().slot;
+            const Closed c = closed_.front();
             closed_.pop_front();
-            BP_TRY_STATUS(emit_row(slots_[slot].row));
-            slots_[slot].live = false;
-            free_slots_.push_back(slot);
+            PoolAllocation row = row_of(slots_[c.slot]);
+            row.freed = true;
+            row.free_time = c.free_time;
+            row.implicitly_freed = c.implicit;
+            slots_[c.slot].serial = 0;
+            free_slots_.push_back(c.slot);
+            BP_TRY_STATUS(emit_row(row));
         }
         while (!waits_.empty() && (all || waits_.front().ts + horizon_ < now_)) waits_.pop_front();
         return {};
@@ -604,18 +629,22 @@ private:
     // ---- finish ------------------------------------------------------------------------------------
     Result<TraceInfo> finish() {
         // Rows still open: never freed inside the trace ("freed outside").
-        std::vector<std::uint32_t> still_open;
+        // In allocation order: (serial, slot) pairs sort without touching the rows.
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> still_open;
         still_open.reserve(open_.size());
-        for (const auto& [key, slot] : open_) still_open.push_back(slot);
-        std::sort(still_open.begin(), still_open.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return slots_[a].serial < slots_[b].serial;
+        open_.for_each([&](std::uint64_t, std::uint32_t, std::uint32_t slot) {
+            still_open.emplace_back(slots_[slot].serial, slot);
         });
-        for (std::uint32_t slot : still_open) BP_TRY_STATUS(emit_row(slots_[slot].row));
+        std::sort(still_open.begin(), still_open.end());
+        for (const auto& [serial, slot] : still_open) {
+            PoolAllocation row = row_of(slots_[slot]);
+            BP_TRY_STATUS(emit_row(row));
+        }
         open_.clear();
         // Rows whose stack keys were defined late (or never): resolved now.
         for (auto& row : deferred_) {
-            if (row.alloc_stack_id != 0 && unresolved_.count(row.alloc_stack_id)) row.alloc_stack_id = 0;
-            if (row.free_stack_id != 0 && unresolved_.count(row.free_stack_id)) row.free_stack_id = 0;
+            if (row.alloc_stack_id != 0 && unresolved(row.alloc_stack_id)) row.alloc_stack_id = 0;
+            if (row.free_stack_id != 0 && unresolved(row.free_stack_id)) row.free_stack_id = 0;
             set_module(row);
             BP_TRY_STATUS(sink_.on_pool_allocation(row));
         }
@@ -662,6 +691,7 @@ private:
         info.buffers_lost = h.buffers_lost;
         info.lost_flagged_buffers = read_stats_.buffers_events_lost + read_stats_.buffers_buffer_lost;
         info.malformed_events = malformed_;
+        info.peak_live_allocations = peak_live_;
         info.unknown_records = read_stats_.unknown_records;
         const Window whole{clock_.start_raw(), std::max(last_ts_, clock_.start_raw()) + 1};
         BP_TRY_STATUS(sink_.on_finish(info, whole));
@@ -675,7 +705,9 @@ private:
     };
     struct Closed {
         std::uint32_t slot;
-        std::int64_t ready;
+        bool implicit;           // closed because its address was allocated again
+        std::int64_t free_time;  // raw clock
+        std::int64_t ready;      // emitted once the clock passes this (the stack horizon)
     };
 
     const etl::EtlFile& file_;
@@ -697,7 +729,8 @@ private:
     std::deque<Slot> slots_;  // a deque: growing never copies the live rows
     std::vector<std::uint32_t> free_slots_;
     std::uint64_t serial_ = 0;
-    std::unordered_map<OpenKey, std::uint32_t, OpenKeyHash> open_;
+    std::uint64_t peak_live_ = 0;
+    AddressTable open_;  // (address, session) → slot of the open row
     std::deque<Closed> closed_;
     std::deque<Wait> waits_;
     std::vector<PoolAllocation> deferred_;
@@ -707,7 +740,7 @@ private:
     std::vector<std::vector<std::uint64_t>> stack_frames_;
     std::vector<ModuleOf> stack_module_;
     std::unordered_map<std::uint64_t, std::uint32_t> key_stacks_;
-    std::unordered_map<std::uint32_t, bool> unresolved_;
+    std::vector<std::uint8_t> unresolved_;  // by stack id - 1: a key reference not yet defined
 
     etl::PoolEvent pool_event_;   // reused decode targets: no allocation per event
     etl::StackWalk stack_walk_;

@@ -21,6 +21,23 @@ std::string attribution_list(unsigned mask) {
     return out;
 }
 
+std::vector<PoolTableRow> pool_table_rows(std::int64_t trace_id, std::vector<footprint::PoolSummaryRow> rows) {
+    // A group's attribution column lists how the rows of its (tag, module, paged) got their module,
+    // whatever their lifetime type.
+    std::map<std::tuple<std::string, std::string, bool>, unsigned> attributions;
+    for (const auto& r : rows) attributions[{r.tag, r.module, r.paged}] |= r.attributions;
+    std::vector<PoolTableRow> out;
+    out.reserve(rows.size());
+    for (footprint::PoolSummaryRow& r : rows) {
+        PoolTableRow t;
+        t.trace_id = trace_id;
+        t.attribution = attribution_list(attributions[{r.tag, r.module, r.paged}]);
+        t.row = std::move(r);
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
 Result<std::vector<PoolTableRow>> summarize_pool_rows(sqlite::Database& db, std::int64_t trace_id,
                                                       const footprint::Window& window,
                                                       const std::optional<std::string>& tag) {
@@ -36,9 +53,6 @@ Result<std::vector<PoolTableRow>> summarize_pool_rows(sqlite::Database& db, std:
     BP_TRY(sqlite::Statement module_name, db.prepare("SELECT name FROM modules WHERE id = ?1"));
 
     std::unordered_map<std::int64_t, std::string> modules;
-    std::unordered_map<std::uint32_t, std::string> tag_names;
-    // (tag, module, paged) → attributions seen; the summarizer's groups add the lifetime type.
-    std::map<std::tuple<std::string, std::string, bool>, unsigned> attributions;
 
     footprint::PoolSummarizer summarizer(window);
     footprint::PoolAllocation row;
@@ -74,25 +88,10 @@ Result<std::vector<PoolTableRow>> summarize_pool_rows(sqlite::Database& db, std:
         }
         row.module = module_it->second;
 
-        auto tag_it = tag_names.find(row.tag);
-        if (tag_it == tag_names.end())
-            tag_it = tag_names.emplace(row.tag, etl::pool_tag_string(row.tag)).first;
-        if (attribution < 32) {
-            attributions[{tag_it->second, row.module, etl::pool_is_paged(row.pool_type)}] |= 1U
-                                                                                             << attribution;
-        }
         summarizer.add(row);
     }
 
-    std::vector<PoolTableRow> out;
-    for (footprint::PoolSummaryRow& r : summarizer.finish()) {
-        PoolTableRow t;
-        t.trace_id = trace_id;
-        const auto it = attributions.find({r.tag, r.module, r.paged});
-        t.attribution = it == attributions.end() ? std::string() : attribution_list(it->second);
-        t.row = std::move(r);
-        out.push_back(std::move(t));
-    }
+    std::vector<PoolTableRow> out = pool_table_rows(trace_id, summarizer.finish());
     // The tag filter above is on raw tags that print as `tag`; keep only the exact groups as well.
     if (tag) std::erase_if(out, [&](const PoolTableRow& t) { return t.row.tag != *tag; });
     return out;

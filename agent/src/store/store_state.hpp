@@ -23,6 +23,9 @@ struct StoreState {
 // "stack,pooltag": the footprint::Attribution values whose bit (1 << value) is set, in enum order.
 std::string attribution_list(unsigned mask);
 
+// The store's pool table rows for one trace from the summarizer's groups, with the attribution column.
+std::vector<PoolTableRow> pool_table_rows(std::int64_t trace_id, std::vector<footprint::PoolSummaryRow> rows);
+
 // Streams the pool_allocations rows of one trace (optionally only those whose printable tag is `tag`)
 // through footprint::PoolSummarizer for `window`. Memory: the summarizer's, not the rows'.
 Result<std::vector<PoolTableRow>> summarize_pool_rows(sqlite::Database& db, std::int64_t trace_id,

@@ -1,5 +1,6 @@
 #include "bootprint/store/agent_store.hpp"
 
+#include <algorithm>
 #include <sqlite3.h>
 #include <catch2/catch.hpp>
 
@@ -343,4 +344,47 @@ TEST_CASE("store: trace list and filters") {
     REQUIRE(b->size() == 1);
     CHECK(b->front().labels.iteration == 2);
     CHECK(b->front().labels.machine == "m1");
+}
+
+// The whole-trace table is summarized as the rows go by when they come in the analyzer's free order
+// and lie inside the window; otherwise ingest reads them back. Both must give the same table.
+TEST_CASE("store: the streamed whole-trace table equals the one read back from the rows") {
+    bp::test::TempDir dir;
+    auto store = AgentStore::open(dir.file("fp.db"));
+    REQUIRE(store);
+    std::vector<bp::footprint::PoolAllocation> in_order;
+    for (int i = 0; i < 300; ++i) {
+        const std::int64_t alloc = 1001 + (i * 37) % 700;
+        const std::int64_t free = alloc + 1 + (i * 53) % 250;
+        in_order.push_back(pool_row(i % 3 ? "Aaaa" : "Bbbb", i % 2 ? "a.sys" : "b.sys", i % 5 == 0,
+                                    16 + static_cast<std::uint64_t>(i % 11) * 8, alloc,
+                                    i % 7 ? std::optional<std::int64_t>(free) : std::nullopt));
+    }
+    in_order.push_back(pool_row("Aaaa", "a.sys", false, 99, std::nullopt, 1500));  // AOFI
+    // The analyzer's order: freed rows by free time, then the rows still open.
+    std::stable_sort(in_order.begin(), in_order.end(), [](const auto& a, const auto& b) {
+        if (a.freed != b.freed) return a.freed;
+        return a.freed && a.free_time < b.free_time;
+    });
+    auto reversed = in_order;
+    std::reverse(reversed.begin(), reversed.end());
+
+    const std::int64_t streamed = ingest(*store, facts("in-order"), in_order);
+    const std::int64_t read_back = ingest(*store, facts("reversed"), reversed);
+    PoolQuery a, b;
+    a.traces.trace_id = streamed;
+    b.traces.trace_id = read_back;
+    auto ta = store->pool_table(a), tb = store->pool_table(b);
+    REQUIRE(ta);
+    REQUIRE(tb);
+    REQUIRE(ta->size() > 4);
+    CHECK(describe(*ta) == describe(*tb));
+    // And both equal summarizing the stored rows again over the same window.
+    PoolQuery again;
+    again.traces.trace_id = streamed;
+    again.from_seconds = 0.0;
+    again.to_seconds = 10.0;  // [1000, 2000)
+    auto tc = store->pool_table(again);
+    REQUIRE(tc);
+    CHECK(describe(*tc) == describe(*ta));
 }

@@ -32,6 +32,7 @@ struct TraceInfo {
     std::uint64_t buffers_lost = 0;      // logfile header BuffersLost
     std::uint64_t lost_flagged_buffers = 0;  // buffers flagged EVENTS_LOST/BUFFER_LOST
     std::uint64_t malformed_events = 0;  // typed decode length mismatches (counted, not guessed)
+    std::uint64_t peak_live_allocations = 0;  // most pool rows open at once: what the analyzer's memory follows
     std::uint64_t unknown_records = 0;
 };
 
@@ -120,6 +121,7 @@ struct PoolSummaryRow {
     std::uint64_t size = 0;            // Σ size
     std::int64_t impacting_size = 0;   // Σ AIFO − Σ AOFI
     std::uint64_t peak_outstanding = 0;  // max over the window of Σ size with A ≤ t < F (this group)
+    unsigned attributions = 0;  // bit (1 << Attribution) for each way the group's rows got their module
 };
 
 // Pool snapshot (PoolSnap DC start/end) per tag.
