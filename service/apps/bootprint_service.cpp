@@ -28,6 +28,7 @@ struct Config {
     std::string enrol_secret;
     std::string admin_token;
     int threads = 2;
+    int handler_threads = 16;
     std::size_t body_limit = bp::controller::kDefaultBodyLimit;
     int io_timeout_ms = 30000;
     std::string tls_certificate;
@@ -56,6 +57,7 @@ void load_config_file(const std::string& path, Config& c) {
         else if (key == "enrol_secret") c.enrol_secret = value.get<std::string>();
         else if (key == "admin_token") c.admin_token = value.get<std::string>();
         else if (key == "threads") c.threads = value.get<int>();
+        else if (key == "handler_threads") c.handler_threads = value.get<int>();
         else if (key == "body_limit") c.body_limit = value.get<std::size_t>();
         else if (key == "io_timeout_ms") c.io_timeout_ms = value.get<int>();
         else if (key == "tls_certificate") c.tls_certificate = value.get<std::string>();
@@ -99,6 +101,9 @@ int run(int argc, char** argv) {
         app.add_option("--enrol-secret", cfg.enrol_secret, "the secret agents present to enrol ('' disables enrolment)");
         app.add_option("--admin-token", cfg.admin_token, "bearer token of the admin API ('' disables it)");
         app.add_option("--threads", cfg.threads, "I/O threads")->check(CLI::Range(1, 64));
+        app.add_option("--handler-threads", cfg.handler_threads,
+                       "threads answering requests (they wait on the database; concurrent uploads commit together)")
+            ->check(CLI::Range(1, 256));
         app.add_option("--body-limit", cfg.body_limit, "largest request body in bytes (413 above)");
         app.add_option("--io-timeout-ms", cfg.io_timeout_ms, "deadline of each request read / response write");
         app.add_option("--tls-certificate", cfg.tls_certificate, "PEM certificate chain: serve HTTPS");
@@ -131,6 +136,7 @@ int run(int argc, char** argv) {
             if (given("--enrol-secret")) merged.enrol_secret = c.enrol_secret;
             if (given("--admin-token")) merged.admin_token = c.admin_token;
             if (given("--threads")) merged.threads = c.threads;
+            if (given("--handler-threads")) merged.handler_threads = c.handler_threads;
             if (given("--body-limit")) merged.body_limit = c.body_limit;
             if (given("--io-timeout-ms")) merged.io_timeout_ms = c.io_timeout_ms;
             if (given("--tls-certificate")) merged.tls_certificate = c.tls_certificate;
@@ -197,6 +203,7 @@ int run(int argc, char** argv) {
     server_options.address = c.listen;
     server_options.port = static_cast<std::uint16_t>(c.port);
     server_options.threads = c.threads;
+    server_options.handler_threads = c.handler_threads;
     server_options.body_limit = c.body_limit;
     server_options.io_timeout = std::chrono::milliseconds(c.io_timeout_ms);
     server_options.tls_certificate = c.tls_certificate;
@@ -210,8 +217,9 @@ int run(int argc, char** argv) {
         return 2;
     }
     const char* scheme = (*server)->tls() ? "https" : "http";
-    spdlog::info("listening url={}://{}:{} database={} threads={} body_limit={}", scheme, c.listen,
-                 (*server)->port(), bp::controller::redacted_location(c.db), c.threads, c.body_limit);
+    spdlog::info("listening url={}://{}:{} database={} threads={} handler_threads={} body_limit={}", scheme, c.listen,
+                 (*server)->port(), bp::controller::redacted_location(c.db), c.threads, c.handler_threads,
+                 c.body_limit);
     if (!c.port_file.empty()) write_port_file(c.port_file, (*server)->port());
 
     int signal_number = 0;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -38,6 +39,7 @@ constexpr std::size_t kDrainLimit = 64u << 20;  // after a 413, read and discard
 // What every session shares with the server.
 struct Shared {
     Handler handler;
+    std::unique_ptr<net::thread_pool> handlers;  // runs Handler calls: they block on the store
     ServerOptions options;
     std::atomic<bool> stopping{false};
     std::atomic<int> sessions{0};
@@ -170,22 +172,29 @@ private:
         }
         if (ec) return;
         const auto& req = parser_->get();
-        HttpRequest request = to_request(req, remote_);
-        HttpResponse response;
-        try {
-            response = shared_->handler(request);
-        } catch (const std::exception& e) {
-            spdlog::error("handler exception method={} target=\"{}\" error=\"{}\"", request.method,
-                          request.target.substr(0, 200), e.what());
-            response = error_reply(500, "internal error");
-        }
-        const double ms =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_).count();
-        spdlog::info("http method={} path=\"{}\" status={} req_bytes={} res_bytes={} ms={:.2f} remote={}",
-                     request.method, request.target.substr(0, request.target.find('?')).substr(0, 200),
-                     response.status, request.body.size(), response.body.size(), ms, remote_);
-        const bool keep_alive = req.keep_alive() && !shared_->stopping;
-        send(to_response(response, req.version(), keep_alive), !keep_alive, false);
+        // The handler runs on the handler pool, not on this I/O thread: it blocks on the store (a
+        // commit waits for the disk), and uploads waiting together are what lets the store commit
+        // them together. The answer comes back to this session's strand.
+        net::post(*shared_->handlers, [self = this->shared_from_this(), request = to_request(req, remote_),
+                                       keep_alive = req.keep_alive(), version = req.version()]() mutable {
+            HttpResponse response;
+            try {
+                response = self->shared_->handler(request);
+            } catch (const std::exception& e) {
+                spdlog::error("handler exception method={} target=\"{}\" error=\"{}\"", request.method,
+                              request.target.substr(0, 200), e.what());
+                response = error_reply(500, "internal error");
+            }
+            const double ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - self->started_).count();
+            spdlog::info("http method={} path=\"{}\" status={} req_bytes={} res_bytes={} ms={:.2f} remote={}",
+                         request.method, request.target.substr(0, request.target.find('?')).substr(0, 200),
+                         response.status, request.body.size(), response.body.size(), ms, self->remote_);
+            net::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive, version] {
+                const bool keep = keep_alive && !self->shared_->stopping;
+                self->send(to_response(response, version, keep), !keep, false);
+            });
+        });
     }
 
     // Answers a request we will not read to the end, then closes (after draining what the client
@@ -310,6 +319,7 @@ bool HttpServer::tls() const { return impl_->tls.has_value(); }
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerOptions& options, Handler handler) {
     auto impl = std::make_unique<Impl>(options.threads);
     impl->shared->handler = std::move(handler);
+    impl->shared->handlers = std::make_unique<net::thread_pool>(static_cast<std::size_t>(std::max(1, options.handler_threads)));
     impl->shared->options = options;
     beast::error_code ec;
 
@@ -383,6 +393,7 @@ void HttpServer::stop() {
     for (auto& t : impl_->threads) {
         if (t.joinable()) t.join();
     }
+    shared.handlers->join();  // a handler cut off by the grace period finishes; its answer is dropped
 }
 
 }  // namespace bp::controller

@@ -51,7 +51,8 @@ constexpr std::size_t kMaxSeriesRows = 2'000'000;
 Result<sqlite::Database> open_connection(const std::string& path, bool create, const std::string& synchronous) {
     BP_TRY(sqlite::Database db, sqlite::Database::open(path, create));
     BP_TRY_STATUS(db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = " + synchronous +
-                          "; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192;"));
+                          "; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192;"
+                          " PRAGMA mmap_size = 4294967296;"));
     return db;
 }
 
@@ -446,10 +447,13 @@ Status SqliteControllerStore::set_job_state(std::int64_t agent_id, std::int64_t 
 
 // ---- reports ---------------------------------------------------------------------------------------
 
-Result<StoreResult> SqliteControllerStore::store_report(std::int64_t agent_id, const ReportFacts& f, UnixSeconds now) {
-    BP_TRY(Lease lease, acquire_writer());
-    auto& db = lease.db();
-    BP_TRY(auto tx, sqlite::Transaction::begin(db));
+// One report inside the group's transaction (under its own savepoint). Series ids it creates go to
+// `new_series`, cached once the group commits.
+Result<StoreResult> SqliteControllerStore::store_one(sqlite::Database& db, const Upload& upload,
+                                                     std::vector<std::pair<std::string, std::int64_t>>& new_series) {
+    const std::int64_t agent_id = upload.agent_id;
+    const ReportFacts& f = *upload.facts;
+    const UnixSeconds now = upload.now;
 
     BP_TRY(auto existing, db.prepare("SELECT id, body_sha256 FROM reports WHERE idempotency_key = ?1"));
     auto check_existing = [&]() -> Result<std::optional<StoreResult>> {
@@ -467,7 +471,7 @@ Result<StoreResult> SqliteControllerStore::store_report(std::int64_t agent_id, c
         return std::optional<StoreResult>(r);
     };
     BP_TRY(auto known, check_existing());
-    if (known) return *known;  // nothing written; the transaction rolls back
+    if (known) return *known;  // nothing written
 
     BP_TRY(std::int64_t build_id, intern(db, "INSERT INTO builds (name) VALUES (?1) ON CONFLICT (name) DO NOTHING",
                                          "SELECT id FROM builds WHERE name = ?1", f.build));
@@ -527,7 +531,6 @@ Result<StoreResult> SqliteControllerStore::store_report(std::int64_t agent_id, c
     BP_TRY(auto series_sel, db.prepare("SELECT id FROM series WHERE kind = ?1 AND key = ?2 AND metric = ?3"));
     BP_TRY(auto sample, db.prepare("INSERT INTO samples (series_id, agent_id, time, report_id, campaign_id, build_id,"
                                    " value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
-    std::vector<std::pair<std::string, std::int64_t>> new_series;  // cached only once committed
     for (const Sample& s : f.samples) {
         std::string cache_key = s.kind;
         cache_key.append(1, '\0').append(s.key).append(1, '\0').append(s.metric);
@@ -559,13 +562,65 @@ Result<StoreResult> SqliteControllerStore::store_report(std::int64_t agent_id, c
         sample.bind(7, s.value);
         BP_TRY_STATUS(sample.run());
     }
-    BP_TRY_STATUS(tx.commit());
+    return StoreResult{StoreOutcome::stored, report_id};
+}
+
+Result<StoreResult> SqliteControllerStore::store_report(std::int64_t agent_id, const ReportFacts& f, UnixSeconds now) {
+    Upload mine{agent_id, &f, now, std::nullopt, false};
+    std::vector<Upload*> group;
+    {
+        std::unique_lock lock(upload_mutex_);
+        upload_queue_.push_back(&mine);
+        upload_cv_.wait(lock, [&] { return mine.done || !upload_leader_; });
+        if (mine.done) return std::move(*mine.result);
+        // Lead: take everything queued (this upload included) and commit it as one group.
+        upload_leader_ = true;
+        group.swap(upload_queue_);
+    }
+    try {
+        commit_uploads(group);
+    } catch (const std::exception& e) {  // out of memory: every upload of the group fails, none hangs
+        for (Upload* u : group) u->result = make_error(Errc::internal, std::string("storing the report: ") + e.what());
+    }
+    {
+        std::lock_guard lock(upload_mutex_);
+        upload_leader_ = false;
+        for (Upload* u : group) u->done = true;
+    }
+    upload_cv_.notify_all();
+    return std::move(*mine.result);
+}
+
+void SqliteControllerStore::commit_uploads(const std::vector<Upload*>& uploads) {
+    const auto fail_all = [&](const Error& e) {
+        for (Upload* u : uploads) u->result = e;
+    };
+    auto lease = acquire_writer();
+    if (!lease) return fail_all(lease.error());
+    auto& db = lease->db();
+    auto tx = sqlite::Transaction::begin(db);
+    if (!tx) return fail_all(tx.error());
+    std::vector<std::pair<std::string, std::int64_t>> new_series;
+    for (Upload* u : uploads) {
+        if (auto s = db.exec("SAVEPOINT report"); !s) return fail_all(s.error());
+        const std::size_t series_before = new_series.size();
+        Result<StoreResult> r = store_one(db, *u, new_series);
+        if (!r) {
+            // The report fails alone, unless the error took the whole transaction with it.
+            new_series.resize(series_before);
+            if (!db.in_transaction()) return fail_all(r.error());
+            if (auto s = db.exec("ROLLBACK TO report"); !s) return fail_all(s.error());
+        }
+        if (auto s = db.exec("RELEASE report"); !s) return fail_all(s.error());
+        u->result = std::move(r);
+    }
+    // Nothing is acknowledged before this commit is durable: a failed commit fails every upload.
+    if (auto s = tx->commit(); !s) return fail_all(s.error());
     if (!new_series.empty()) {
         // Series rows are never deleted or renumbered, so an id seen committed stays right forever.
         std::lock_guard lock(series_mutex_);
         for (auto& [key, id] : new_series) series_ids_.emplace(std::move(key), id);
     }
-    return StoreResult{StoreOutcome::stored, report_id};
 }
 
 // ---- history -----------------------------------------------------------------------------------------
@@ -594,19 +649,34 @@ Result<std::vector<SeriesPoint>> SqliteControllerStore::series(const SeriesQuery
         if (!id) return out;
         build_id = id;
     }
-    // The statement is assembled from fixed fragments (only which filters apply varies), so that the
-    // planner sees plain equalities it can match to an index; every value is a bound parameter.
+    // A build's samples lie within the times of its reports: that span bounds the time range read.
+    std::optional<std::pair<std::int64_t, std::int64_t>> build_span;
+    if (build_id) {
+        BP_TRY(auto span, db.prepare("SELECT min(time), max(time) FROM reports WHERE build_id = ?1"));
+        span.bind(1, *build_id);
+        BP_TRY(bool row, span.step());
+        if (!row || span.is_null(0)) return out;
+        build_span.emplace(span.column_int(0), span.column_int(1));
+    }
+    // The statement is assembled from fixed fragments (only which filters apply varies); every value is
+    // a bound parameter. One machine: the table's own order (agent_id, time), the series filtered
+    // (`+` keeps the planner off the series index, which would read every machine). All machines:
+    // the series index over the time range (schema/controller/003_samples_by_agent.sql).
     std::string sql = "SELECT s.campaign_id, s.value, s.time FROM samples s";
+    if (!agent_id) sql += " INDEXED BY samples_by_series_time";
     if (query.campaign) sql += " JOIN campaigns c ON c.id = s.campaign_id AND c.name = ?6";
-    sql += " WHERE s.series_id = ?1";
-    if (agent_id) sql += " AND s.agent_id = ?2";
-    if (build_id) sql += " AND s.build_id = ?3";
+    sql += agent_id ? " WHERE s.agent_id = ?2 AND +s.series_id = ?1" : " WHERE s.series_id = ?1";
+    if (build_id) sql += " AND s.build_id = ?3 AND s.time >= ?7 AND s.time <= ?8";
     if (query.from) sql += " AND s.time >= ?4";
     if (query.to) sql += " AND s.time < ?5";
     BP_TRY(auto q, db.prepare(sql));
     q.bind(1, series_id);
     if (agent_id) q.bind(2, *agent_id);
-    if (build_id) q.bind(3, *build_id);
+    if (build_id) {
+        q.bind(3, *build_id);
+        q.bind(7, build_span->first);
+        q.bind(8, build_span->second);
+    }
     if (query.from) q.bind(4, *query.from);
     if (query.to) q.bind(5, *query.to);
     if (query.campaign) q.bind(6, *query.campaign);
@@ -802,10 +872,10 @@ Result<BuildSamples> SqliteControllerStore::build_samples(const BuildSamplesQuer
         if (!id) return out;
         agent_id = id;
     }
-    std::string where = " WHERE x.build_id = ?1";
-    if (agent_id) where += " AND x.agent_id = ?2";
-    if (query.campaign_id) where += " AND x.campaign_id = ?3";
-    BP_TRY(auto r, db.prepare("SELECT x.id FROM reports x" + where + " ORDER BY x.id"));
+    std::string where = " WHERE r.build_id = ?1";
+    if (agent_id) where += " AND r.agent_id = ?2";
+    if (query.campaign_id) where += " AND r.campaign_id = ?3";
+    BP_TRY(auto r, db.prepare("SELECT r.id FROM reports r" + where + " ORDER BY r.id"));
     r.bind(1, *build_id);
     if (agent_id) r.bind(2, *agent_id);
     if (query.campaign_id) r.bind(3, *query.campaign_id);
@@ -818,7 +888,10 @@ Result<BuildSamples> SqliteControllerStore::build_samples(const BuildSamplesQuer
 
     // Metric names are bound; up to 16 of them (the API passes a handful).
     if (query.metrics.size() > 16) return make_error(Errc::invalid_argument, "build_samples: at most 16 metrics");
-    std::string sql = "SELECT s.kind, s.key, s.metric, x.report_id, x.value FROM samples x JOIN series s ON s.id = x.series_id" + where;
+    // Each report's samples are one contiguous range of the table: (agent_id, time, report_id).
+    std::string sql = "SELECT s.kind, s.key, s.metric, x.report_id, x.value FROM reports r"
+                      " JOIN samples x ON x.agent_id = r.agent_id AND x.time = r.time AND x.report_id = r.id"
+                      " JOIN series s ON s.id = x.series_id" + where;
     if (!query.metrics.empty()) {
         sql += " AND s.metric IN (";
         for (std::size_t i = 0; i < query.metrics.size(); ++i) sql += (i ? ", ?" : "?") + std::to_string(10 + i);

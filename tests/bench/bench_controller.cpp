@@ -4,7 +4,7 @@
 // agents (ControllerClient, one report per request, agents spread over the instances) and the latency
 // of history queries from concurrent readers (p50/p95 as the client sees them).
 //
-//   bench_controller [--store sqlite|postgresql|both] [--instances 1,2] [--machines 5000] [--days 365]
+//   bench_controller [--store sqlite|postgresql|both] [--instances 1,2] [--machines 5000] [--days 365] [--series 6]
 //                    [--iterations 2] [--uploads 2000] [--agents 8] [--queries 40] [--readers 2]
 //                    [--threads 2] [--db PATH (SQLite, kept and reused)] [--synchronous FULL]
 //
@@ -48,6 +48,7 @@ using nlohmann::json;
 
 struct Options {
     int machines = 5000;
+    int series = 6;
     int days = 365;
     int iterations = 2;
     int uploads = 2000;
@@ -69,11 +70,20 @@ const char* const kDrivers[] = {"ACPI.sys"};
 struct SeriesName {
     std::string kind, key, metric;
 };
-std::vector<SeriesName> series_names() {
+// The six series the queries ask for, then (--series N) more tags' metrics up to N per report: a real
+// report yields about 234 (kernel-events → report_facts), which is what a machine's history holds.
+std::vector<SeriesName> series_names(int count = 6) {
     std::vector<SeriesName> out;
     for (const char* t : kTags) out.push_back({"tag", t, "impacting_size"});
     for (const char* d : kDrivers) out.push_back({"driver", d, "active_bytes"});
     out.push_back({"total", "pool", "impacting_size"});
+    static const char* const kMetrics[] = {"impacting_size", "size", "count", "paged_impacting_size",
+                                           "nonpaged_impacting_size"};
+    for (int i = 0; static_cast<int>(out.size()) < count; ++i) {
+        char tag[16];
+        std::snprintf(tag, sizeof tag, "X%03d", (i / 5) % 1000);
+        out.push_back({"tag", tag, kMetrics[i % 5]});
+    }
     return out;
 }
 
@@ -83,21 +93,22 @@ std::string machine_name(int m) {
     return name;
 }
 
-// Every generated sample in the primary key's order (series, machine, time), so that loading appends
-// to the table instead of scattering inserts over it. Campaign d*machines+m is machine m's night d;
-// its reports are numbered consecutively. Each series drifts by build, with per-iteration noise.
+// Every generated sample in the SQLite table's order (machine, time, report, series), so that loading
+// appends to the table instead of scattering inserts over it. Campaign d*machines+m is machine m's
+// night d; its reports are numbered consecutively. Each series drifts by build, with per-iteration
+// noise.
 template <typename Fn>
 void for_each_sample(const Options& o, std::size_t series_count, Fn&& fn) {
     std::mt19937_64 rng(7);
     std::normal_distribution<double> noise(0, 2000);
-    for (std::size_t s = 0; s < series_count; ++s) {
-        for (int m = 1; m <= o.machines; ++m) {
-            for (int day = 0; day < o.days; ++day) {
-                const int b = day / 7 + 1;
-                const std::int64_t cid = static_cast<std::int64_t>(day) * o.machines + m;
-                for (int it = 0; it < o.iterations; ++it) {
-                    const std::int64_t rid = (cid - 1) * o.iterations + it + 1;
-                    const std::int64_t t = kStart + static_cast<std::int64_t>(day) * 86400 + it * 600;
+    for (int m = 1; m <= o.machines; ++m) {
+        for (int day = 0; day < o.days; ++day) {
+            const int b = day / 7 + 1;
+            const std::int64_t cid = static_cast<std::int64_t>(day) * o.machines + m;
+            for (int it = 0; it < o.iterations; ++it) {
+                const std::int64_t rid = (cid - 1) * o.iterations + it + 1;
+                const std::int64_t t = kStart + static_cast<std::int64_t>(day) * 86400 + it * 600;
+                for (std::size_t s = 0; s < series_count; ++s) {
                     const double v = 100000.0 * static_cast<double>(s + 1) + 500.0 * b + noise(rng);
                     fn(static_cast<std::int64_t>(s + 1), m, t, rid, cid, b, static_cast<std::int64_t>(v));
                 }
@@ -168,7 +179,7 @@ void generate_sqlite(const Options& o, const std::string& path) {
         sqlite3_bind_text(build, 2, name.c_str(), -1, SQLITE_TRANSIENT);
         step(db, build);
     }
-    const auto series = series_names();
+    const auto series = series_names(o.series);
     auto ser = prepare(db, "INSERT INTO series (id, kind, key, metric) VALUES (?1, ?2, ?3, ?4)");
     for (std::size_t i = 0; i < series.size(); ++i) {
         sqlite3_bind_int(ser, 1, static_cast<int>(i + 1));
@@ -341,7 +352,7 @@ void generate_postgresql(const Options& o, const std::string& url) {
         for (int i = 1; i <= builds; ++i) b.row(i, "26100." + std::to_string(i));
         b.finish();
     }
-    const auto series = series_names();
+    const auto series = series_names(o.series);
     {
         Copy ser(c, "series (id, kind, key, metric)");
         for (std::size_t i = 0; i < series.size(); ++i) ser.row(i + 1, series[i].kind, series[i].key, series[i].metric);
@@ -606,6 +617,7 @@ int main(int argc, char** argv) {
         const std::string a = argv[i];
         const std::string v = argv[i + 1];
         if (a == "--machines") o.machines = std::stoi(v);
+        else if (a == "--series") o.series = std::stoi(v);
         else if (a == "--days") o.days = std::stoi(v);
         else if (a == "--iterations") o.iterations = std::stoi(v);
         else if (a == "--uploads") o.uploads = std::stoi(v);
@@ -633,7 +645,7 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(dir);
     std::printf("bench_controller: history of %d machines x %d days x %d iterations x %zu series; %d uploads from %d"
                 " agents, %d queries of each kind, synchronous=%s\n",
-                o.machines, o.days, o.iterations, series_names().size(), o.uploads, o.agents, o.queries,
+                o.machines, o.days, o.iterations, series_names(o.series).size(), o.uploads, o.agents, o.queries,
                 o.synchronous.c_str());
     std::fflush(stdout);
     int rc = 0;

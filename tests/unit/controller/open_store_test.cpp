@@ -218,3 +218,59 @@ TEST_CASE("two instances claiming the same slot create one job") {
     REQUIRE(rows);
     CHECK(rows->at("jobs") == 1);
 }
+
+// Uploads from many threads on one store (on SQLite they are committed in groups): each report gets
+// its own outcome, a conflicting key fails alone without taking the other reports of its group with
+// it, and every stored report's samples are readable.
+TEST_CASE("concurrent uploads on one store: own outcomes, a conflict fails alone, nothing doubled") {
+    bp::test::TempDir dir;
+    bp::test::TestStore where(dir.path().string());
+    auto store = open_store(where.location(), {});
+    REQUIRE(store);
+    std::vector<std::int64_t> agents;
+    for (int m = 0; m < 8; ++m) {
+        auto id = (*store)->enrol({"lab-" + std::to_string(m), "lab", "", ""}, "h" + std::to_string(m), 1);
+        REQUIRE(id);
+        agents.push_back(*id);
+    }
+    constexpr int kReports = 25;
+    std::atomic<int> stored{0}, duplicates{0}, conflicts{0}, failures{0};
+    std::vector<std::thread> threads;
+    for (int m = 0; m < 8; ++m) {
+        threads.emplace_back([&, m] {
+            const std::string machine = "lab-" + std::to_string(m);
+            for (int i = 0; i < kReports; ++i) {
+                ReportFacts f = facts_of(bp::test::make_report(std::to_string(m), machine, "night", "b1", i));
+                // Every report twice (a retry), and machine 0 also sends a different body under the key
+                // of its report 3 (a conflict).
+                for (int attempt = 0; attempt < (m == 0 && i == 3 ? 3 : 2); ++attempt) {
+                    if (attempt == 2) f.body_sha256 = std::string(64, 'e');
+                    auto r = (*store)->store_report(agents[static_cast<std::size_t>(m)], f, 1000 + i);
+                    if (!r) ++failures;
+                    else if (r->outcome == StoreOutcome::stored) ++stored;
+                    else if (r->outcome == StoreOutcome::duplicate) ++duplicates;
+                    else if (r->outcome == StoreOutcome::conflict) ++conflicts;
+                }
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    CHECK(failures == 0);
+    CHECK(stored == 8 * kReports);
+    CHECK(duplicates == 8 * kReports);
+    CHECK(conflicts == 1);
+    auto rows = (*store)->row_counts();
+    REQUIRE(rows);
+    CHECK(rows->at("reports") == 8 * kReports);
+    CHECK(rows->at("samples") == 8 * kReports * 16);
+    // One machine's series: every iteration of its campaign, once.
+    SeriesQuery q;
+    q.kind = "tag";
+    q.key = "Ntfx";
+    q.metric = "impacting_size";
+    q.machine = "lab-5";
+    auto series = (*store)->series(q);
+    REQUIRE(series);
+    REQUIRE(series->size() == 1);
+    CHECK(series->front().spread.n == static_cast<std::size_t>(kReports));
+}

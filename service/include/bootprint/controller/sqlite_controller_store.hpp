@@ -8,13 +8,19 @@
 //   BP_TRY(auto id, store->enrol({"lab-07", "nightly"}, token_hash(token), clock.now()));
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "bootprint/controller/controller_store.hpp"
+
+namespace bp::store::sqlite {
+class Database;
+}
 
 namespace bp::controller {
 
@@ -71,6 +77,20 @@ private:
     Result<Lease> acquire_writer();  // the writer connection, holding writer_mutex_
     void release(std::unique_ptr<Connection> connection);
 
+    // Group commit: uploads that arrive while a commit is under way queue up; the first of them
+    // then stores the whole queue in one transaction (a savepoint per report, so a failing report
+    // fails alone) and one sync, and hands every report its own outcome.
+    struct Upload {
+        std::int64_t agent_id;
+        const ReportFacts* facts;
+        UnixSeconds now;
+        std::optional<Result<StoreResult>> result;
+        bool done = false;
+    };
+    void commit_uploads(const std::vector<Upload*>& uploads);
+    Result<StoreResult> store_one(store::sqlite::Database& db, const Upload& upload,
+                                  std::vector<std::pair<std::string, std::int64_t>>& new_series);
+
     std::string path_;
     Options options_;
     std::mutex pool_mutex_;                                // guards idle_
@@ -79,6 +99,10 @@ private:
     std::unique_ptr<Connection> writer_;
     std::mutex series_mutex_;                              // guards series_ids_
     std::unordered_map<std::string, std::int64_t> series_ids_;  // "kind\0key\0metric" → committed series id
+    std::mutex upload_mutex_;                              // guards the three below
+    std::condition_variable upload_cv_;
+    std::vector<Upload*> upload_queue_;
+    bool upload_leader_ = false;                           // an upload is committing a group
 };
 
 }  // namespace bp::controller
