@@ -1,16 +1,16 @@
-// Controller benchmark: a generated history of one year × 5,000 machines (nightly campaigns of 2
-// iterations, 6 series per report, a new build every week) on each store, then real HTTP on loopback
+// Controller benchmark: a generated history of one year × 1,000 machines (nightly campaigns of 2
+// iterations, 6 series per report — --series 234 for a real report's count — a new build every week) on each store, then real HTTP on loopback
 // against one and against two bootprint-service instances sharing that store: uploads/s from concurrent
 // agents (ControllerClient, one report per request, agents spread over the instances) and the latency
 // of history queries from concurrent readers (p50/p95 as the client sees them).
 //
-//   bench_controller [--store sqlite|postgresql|both] [--instances 1,2] [--machines 5000] [--days 365] [--series 6]
+//   bench_controller [--store sqlite|postgresql|both] [--instances 1,2] [--machines 1000] [--days 365] [--series 6]
 //                    [--iterations 2] [--uploads 2000] [--agents 8] [--queries 40] [--readers 2]
 //                    [--threads 2] [--db PATH (SQLite, kept and reused)] [--synchronous FULL]
 //
 // The history is written directly into the controller's own schema (migrated by the store's open()):
 // SQLite in large transactions, PostgreSQL with COPY and the samples indexes built after the load.
-// ~3.7 M reports through HTTP would take hours and measure nothing new. Everything measured goes
+// ~730,000 reports through HTTP would take an hour and measure nothing new. Everything measured goes
 // through the service. The PostgreSQL server is a throw-away one (tests/support/postgres_server.hpp)
 // with fsync on and 1 GB shared_buffers.
 #include <libpq-fe.h>
@@ -47,7 +47,7 @@ using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
 struct Options {
-    int machines = 5000;
+    int machines = 1000;
     int series = 6;
     int days = 365;
     int iterations = 2;

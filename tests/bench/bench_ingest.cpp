@@ -72,6 +72,7 @@ std::pair<double, double> ingest(const std::string& path, const std::string& db)
         return {-1, 0};
     }
     footprint::ThreadedSink threaded(**in);  // as `bootprint ingest` does: analysis and SQLite overlap
+    threaded.feed_on_this_thread((*in)->pool_table_feed());
     auto info = footprint::analyze_trace(*file, {}, threaded);
     if (!info || !(*in)->commit()) {
         std::fprintf(stderr, "ingest failed\n");

@@ -304,6 +304,7 @@ Result<IngestOutcome> ingest_file(st::AgentStore& store, const std::string& path
     };
     // Analysis on this thread, SQLite inserts on a second one.
     fp::ThreadedSink threaded(*ingest);
+    threaded.feed_on_this_thread(ingest->pool_table_feed());  // the pool table on the analysis thread
     auto info = fp::analyze_trace(file, options, threaded);
     bar.clear();
     if (!info) return std::move(info).error();

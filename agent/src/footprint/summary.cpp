@@ -196,6 +196,24 @@ std::vector<PoolSummaryRow> PoolSummarizer::finish() {
     return out;
 }
 
+void WholeTracePoolTable::add(const PoolAllocation& row) {
+    ++rows_;
+    if (row.alloc_known) {
+        earliest_ = std::min(earliest_, row.alloc_time);
+        latest_ = std::max(latest_, row.alloc_time);
+    }
+    if (row.freed) {
+        earliest_ = std::min(earliest_, row.free_time);
+        latest_ = std::max(latest_, row.free_time);
+    }
+    summarizer_.add(row);
+}
+
+std::optional<std::vector<PoolSummaryRow>> WholeTracePoolTable::finish(const Window& whole) {
+    if (rows_ != 0 && !(earliest_ > whole.start && latest_ < whole.end && summarizer_.in_order())) return std::nullopt;
+    return summarizer_.finish();
+}
+
 Spread spread_of(std::vector<double> v) {
     Spread s;
     s.n = v.size();

@@ -71,16 +71,10 @@ struct Ingest::Impl {
     sqlite::Statement select_module;
     sqlite::Statement insert_tag;
 
-    // The whole-trace pool table, fed as the rows go by. The window is only known at on_finish, so
-    // rows are classified against an unbounded one and the times they carry are tracked: when they
-    // all lie strictly inside the whole-trace window and came in the analyzer's free order (see
-    // PoolSummarizer) the result is the same, otherwise finish() reads the rows back and summarizes
-    // them against the real window.
-    footprint::PoolSummarizer streaming{footprint::Window{std::numeric_limits<std::int64_t>::min(),
-                                                          std::numeric_limits<std::int64_t>::max()},
-                                        footprint::PoolSummarizer::Mode::streaming};
-    std::int64_t earliest = std::numeric_limits<std::int64_t>::max();
-    std::int64_t latest = std::numeric_limits<std::int64_t>::min();
+    // The whole-trace pool table, fed as the rows go by: here, or on the producer's thread when the
+    // caller took the feed (pool_table_feed()).
+    std::shared_ptr<footprint::WholeTracePoolTable> table = std::make_shared<footprint::WholeTracePoolTable>();
+    bool table_fed_outside = false;
 
     std::unordered_map<std::string, std::int64_t> module_ids;
     std::unordered_set<std::uint32_t> tags_seen;
@@ -235,15 +229,7 @@ struct Ingest::Impl {
             BP_TRY_STATUS(insert_pool_batch.run());
             pool_pending.clear();
         }
-        if (r.alloc_known) {
-            earliest = std::min(earliest, r.alloc_time);
-            latest = std::max(latest, r.alloc_time);
-        }
-        if (r.freed) {
-            earliest = std::min(earliest, r.free_time);
-            latest = std::max(latest, r.free_time);
-        }
-        streaming.add(r);
+        if (!table_fed_outside) table->add(r);
         return {};
     }
 
@@ -325,21 +311,20 @@ struct Ingest::Impl {
         update.bind(18, counts.resident_rows);
         BP_TRY_STATUS(update.run());
 
-        // The whole-trace pool table: the streamed one when every row's times lie strictly inside the
-        // window (then the classification and the peaks are the same), else read back from the rows
-        // written above (same transaction).
-        std::vector<PoolTableRow> table;
-        if (counts.pool_rows == 0 || (earliest > whole.start && latest < whole.end && streaming.in_order())) {
-            table = detail::pool_table_rows(trace_id, streaming.finish());
+        // The whole-trace pool table: the streamed one when it is exact (WholeTracePoolTable), else
+        // read back from the rows written above (same transaction).
+        std::vector<PoolTableRow> table_rows;
+        if (auto streamed = table->finish(whole)) {
+            table_rows = detail::pool_table_rows(trace_id, std::move(*streamed));
         } else {
-            BP_TRY(table, detail::summarize_pool_rows(db, trace_id, whole, std::nullopt));
+            BP_TRY(table_rows, detail::summarize_pool_rows(db, trace_id, whole, std::nullopt));
         }
         BP_TRY(sqlite::Statement insert,
                db.prepare("INSERT INTO pool_summary (trace_id, id, tag, module, paged, type, count, size,"
                           " impacting_size, peak_outstanding, attribution)"
                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"));
         std::int64_t id = 0;
-        for (const PoolTableRow& t : table) {
+        for (const PoolTableRow& t : table_rows) {
             insert.bind(1, trace_id);
             insert.bind(2, ++id);
             insert.bind(3, t.row.tag);
@@ -353,7 +338,7 @@ struct Ingest::Impl {
             insert.bind(11, t.attribution);
             BP_TRY_STATUS(insert.run());
         }
-        counts.summary_rows = table.size();
+        counts.summary_rows = table_rows.size();
 
         // Per-driver resident code of the last snapshot (kernel-events.md §4.3: category Driver).
         BP_TRY(sqlite::Statement drivers,
@@ -444,6 +429,11 @@ std::int64_t Ingest::trace_id() const {
 
 const IngestCounts& Ingest::counts() const {
     return impl_->counts;
+}
+
+std::shared_ptr<footprint::WholeTracePoolTable> Ingest::pool_table_feed() {
+    impl_->table_fed_outside = true;
+    return impl_->table;
 }
 
 // ---- AgentStore::begin_ingest lives here: it builds the Impl ---------------------------------------

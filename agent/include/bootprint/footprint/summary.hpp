@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -84,6 +85,24 @@ private:
     std::unordered_map<std::uint32_t, std::uint32_t> canonical_;
     std::unordered_map<std::string, std::uint32_t> by_name_;
     Key probe_;  // reused lookup key: no allocation per row for a module name seen before
+};
+
+// The whole-trace pool table, built as the analyzer emits rows (PoolSummarizer's streaming mode).
+// The window is only known at the end, so rows are classified against an unbounded one while the
+// times they carry are tracked: finish() returns the table when every row lay strictly inside the
+// whole-trace window and the rows came in free order (then it equals PoolSummarizer over that
+// window), and nullopt when the caller must summarize the rows again over the real window.
+class WholeTracePoolTable {
+public:
+    void add(const PoolAllocation& row);
+    std::optional<std::vector<PoolSummaryRow>> finish(const Window& whole);
+
+private:
+    PoolSummarizer summarizer_{Window{std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()},
+                               PoolSummarizer::Mode::streaming};
+    std::uint64_t rows_ = 0;
+    std::int64_t earliest_ = std::numeric_limits<std::int64_t>::max();
+    std::int64_t latest_ = std::numeric_limits<std::int64_t>::min();
 };
 
 // Median, min, max, MAD of a series of values (one per iteration).

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bootprint/footprint/analyzer.hpp"
+#include "bootprint/footprint/summary.hpp"
 
 namespace bp::footprint {
 
@@ -28,7 +29,14 @@ public:
 
     Status on_image(const Image& image) override { return put(image); }
     Status on_stack(const Stack& stack) override { return put(stack); }
-    Status on_pool_allocation(const PoolAllocation& row) override { return put(row); }
+    Status on_pool_allocation(const PoolAllocation& row) override {
+        if (table_) table_->add(row);
+        return put(row);
+    }
+    // Feeds `table` with every pool row on the producer's thread (the analysis thread usually has
+    // time to spare, the inner sink's thread does not); everything fed happens before the inner
+    // sink's on_finish.
+    void feed_on_this_thread(std::shared_ptr<WholeTracePoolTable> table) { table_ = std::move(table); }
     Status on_pool_snap(const PoolSnapRow& row) override { return put(row); }
     Status on_resident(const ResidentRow& row) override { return put(row); }
     Status on_meminfo(const MemInfoSample& sample) override { return put(sample); }
@@ -50,6 +58,7 @@ private:
     const std::size_t batch_rows_;
     const std::size_t max_batches_;
     std::vector<Item> batch_;  // owned by the producer
+    std::shared_ptr<WholeTracePoolTable> table_;  // producer's
 
     std::mutex mutex_;  // guards everything below
     std::condition_variable changed_;

@@ -18,6 +18,7 @@
 #include "bootprint/footprint/analyzer.hpp"
 #include "bootprint/footprint/frame_symbolizer.hpp"
 #include "bootprint/footprint/model.hpp"
+#include "bootprint/footprint/summary.hpp"
 
 namespace bp::store {
 
@@ -87,6 +88,10 @@ class Ingest final : public footprint::FootprintSink {
 
     std::int64_t trace_id() const;
     const IngestCounts& counts() const;
+    // The whole-trace pool table this ingest stores at on_finish. Taking it means the caller feeds it
+    // every pool row itself (footprint::ThreadedSink::feed_on_this_thread: on the analysis thread)
+    // before on_finish; the ingest then no longer does.
+    std::shared_ptr<footprint::WholeTracePoolTable> pool_table_feed();
 
   private:
     friend class AgentStore;
