@@ -51,8 +51,7 @@ constexpr std::size_t kMaxSeriesRows = 2'000'000;
 Result<sqlite::Database> open_connection(const std::string& path, bool create, const std::string& synchronous) {
     BP_TRY(sqlite::Database db, sqlite::Database::open(path, create));
     BP_TRY_STATUS(db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = " + synchronous +
-                          "; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192;"
-                          " PRAGMA mmap_size = 4294967296;"));
+                          "; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192;"));
     return db;
 }
 

@@ -281,6 +281,7 @@ private:
                 row.session_id = bs.session_id;
                 row.alloc_known = false;
                 open_.assign(b.address, bs.session_id, slot);
+                peak_live_ = std::max<std::uint64_t>(peak_live_, open_.size());
                 track_big(row, true);
             }
         }

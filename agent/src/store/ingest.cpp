@@ -1,6 +1,6 @@
 // The store's FootprintSink: every row goes into SQLite as it arrives, inside the one transaction that
-// begin_ingest() opened. Hot path: a prepared statement per table, bound and stepped per row; names
-// (modules, pool tags) are interned once per distinct value.
+// begin_ingest() opened. Hot path: a prepared statement per table, bound and stepped per row (pool
+// rows 16 at a time); names (modules, pool tags) are interned once per distinct value.
 #include "bootprint/store/ingest.hpp"
 
 #include <algorithm>
