@@ -219,6 +219,17 @@ private:
         return i;
     }
 
+    // The fields a pool event gives every row, allocation or free.
+    Slot& fill_slot(std::uint32_t slot, const etl::PoolEvent& pe, std::uint32_t session) {
+        Slot& row = slots_[slot];
+        row.tag = pe.tag;
+        row.pool_type = pe.pool_type;
+        row.size = pe.size;
+        row.address = pe.address;
+        row.session_id = session;
+        return row;
+    }
+
     void track_big(const Slot& row, bool add) {
         if (!etl::pool_is_big(row.pool_type)) return;
         if (add) big_live_[row.address] = {row.size, row.tag};
@@ -300,12 +311,7 @@ private:
                 open_.assign(pe.address, session, slot);
                 peak_live_ = std::max<std::uint64_t>(peak_live_, open_.size());
             }
-            Slot& row = slots_[slot];
-            row.tag = pe.tag;
-            row.pool_type = pe.pool_type;
-            row.size = pe.size;
-            row.address = pe.address;
-            row.session_id = pe.is_session ? pe.session_id : kNoSession;
+            Slot& row = fill_slot(slot, pe, session);
             row.alloc_known = true;
             row.alloc_time = e.timestamp;
             row.process_id = e.process_id;
@@ -314,21 +320,12 @@ private:
             waits_.push_back({e.timestamp, tid, slot, slots_[slot].serial, false});
             return;
         }
-        std::uint32_t slot;
-        if (const std::uint32_t* open = open_.find(pe.address, session)) {
-            slot = *open;
-            open_.erase(pe.address, session);
-        } else {
+        std::uint32_t slot = 0;
+        if (!open_.erase(pe.address, session, &slot)) {
             // A free without an allocation: the memory was allocated before the trace (or the
             // allocation was lost). The free carries the full ETW_POOL_EVENT, so the row is complete.
             slot = new_slot();
-            Slot& row = slots_[slot];
-            row.tag = pe.tag;
-            row.pool_type = pe.pool_type;
-            row.size = pe.size;
-            row.address = pe.address;
-            row.session_id = pe.is_session ? pe.session_id : kNoSession;
-            row.alloc_known = false;
+            fill_slot(slot, pe, session).alloc_known = false;
         }
         close_slot(slot, e.timestamp, false);
         waits_.push_back({e.timestamp, tid, slot, slots_[slot].serial, true});

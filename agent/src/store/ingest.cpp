@@ -3,7 +3,6 @@
 // rows 16 at a time); names (modules, pool tags) are interned once per distinct value.
 #include "bootprint/store/ingest.hpp"
 
-#include <algorithm>
 #include <limits>
 #include <unordered_map>
 #include <unordered_set>

@@ -41,8 +41,11 @@ TEST_CASE("address table: insert, replace, erase and miss", "[footprint][address
     t.assign(0x1000, 0, 9);
     REQUIRE(t.size() == 2);
     REQUIRE(*t.find(0x1000, 0) == 9);
-    REQUIRE(t.erase(0x1000, 0));
+    std::uint32_t removed = 0;
+    REQUIRE(t.erase(0x1000, 0, &removed));  // find and erase in one probe
+    CHECK(removed == 9);
     REQUIRE(t.find(0x1000, 0) == nullptr);
+    REQUIRE_FALSE(t.erase(0x1000, 0, &removed));
     REQUIRE(*t.find(0x1000, 1) == 8);
     REQUIRE(t.size() == 1);
     t.clear();
@@ -75,7 +78,9 @@ TEST_CASE("address table: agrees with std::map under random pool churn", "[footp
                 const Key key = keys[i];
                 keys[i] = keys.back();
                 keys.pop_back();
-                REQUIRE(table.erase(key.first, key.second));
+                std::uint32_t value = AddressTable::kNoValue;
+                REQUIRE(table.erase(key.first, key.second, &value));
+                REQUIRE(value == reference.at(key));
                 reference.erase(key);
                 REQUIRE(table.find(key.first, key.second) == nullptr);
             }

@@ -43,8 +43,8 @@ public:
         }
     }
 
-    // Removes the key; returns whether it was there.
-    bool erase(std::uint64_t address, std::uint32_t session) {
+    // Removes the key; returns whether it was there, and its value through `value` when given.
+    bool erase(std::uint64_t address, std::uint32_t session, std::uint32_t* value = nullptr) {
         if (size_ == 0) return false;
         std::size_t i = home(address, session);
         for (;; i = (i + 1) & mask_) {
@@ -52,6 +52,7 @@ public:
             if (e.value == kNoValue) return false;
             if (e.address == address && e.session == session) break;
         }
+        if (value) *value = entries_[i].value;
         // Backward shift: move later entries of the probe run into the hole when their home allows.
         for (std::size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
             const Entry& e = entries_[j];
