@@ -14,6 +14,7 @@
 #include <cctype>
 #include <deque>
 #include <map>
+#include <memory>
 #include <unordered_map>
 
 #include "bootprint/etl/event_decoders.hpp"
@@ -78,6 +79,7 @@ public:
                 BP_TRY_STATUS(expire(false));
                 max_offset = std::max(max_offset, e->buffer_offset);
                 if (opt_.progress) opt_.progress(max_offset, file_.file_size());
+                if (opt_.check) BP_TRY_STATUS(opt_.check());
             }
         }
         read_stats_ = reader.stats();
@@ -189,6 +191,26 @@ private:
     };
     static_assert(sizeof(Slot) == 64);
 
+    // The live rows: chunks of 64 Ki slots (4 MiB), so growing never moves a row and an index finds its
+    // row through a chunk table small enough to stay in the L1 cache (a std::deque's 8-slot blocks
+    // put a likely cache miss in front of every row).
+    class SlotStore {
+    public:
+        Slot& operator[](std::uint32_t i) { return chunks_[i >> kShift][i & kMask]; }
+        std::uint32_t size() const { return size_; }
+        void grow_one() {
+            if ((size_ & kMask) == 0) chunks_.push_back(std::make_unique<Slot[]>(kMask + 1));
+            ++size_;
+        }
+        void prefetch(std::uint32_t i) const { __builtin_prefetch(&chunks_[i >> kShift][i & kMask]); }
+
+    private:
+        static constexpr unsigned kShift = 16;
+        static constexpr std::uint32_t kMask = (1u << kShift) - 1;
+        std::vector<std::unique_ptr<Slot[]>> chunks_;
+        std::uint32_t size_ = 0;
+    };
+
     static PoolAllocation row_of(const Slot& s) {
         PoolAllocation row;
         row.tag = s.tag;
@@ -211,8 +233,8 @@ private:
             i = free_slots_.back();
             free_slots_.pop_back();
         } else {
-            i = static_cast<std::uint32_t>(slots_.size());
-            slots_.emplace_back();
+            i = slots_.size();
+            slots_.grow_one();
         }
         slots_[i] = Slot{};
         slots_[i].serial = ++serial_;
@@ -497,6 +519,8 @@ private:
     // Emits closed rows whose stack horizon has passed (all of them when `all`); drops old waits.
     Status expire(bool all) {
         while (!closed_.empty() && (all || closed_.front().ready < now_)) {
+            // The rows were freed a while ago and are likely out of the cache: ask for a few ahead.
+            if (closed_.size() > kPrefetch) slots_.prefetch(closed_[kPrefetch].slot);
             const Closed c = closed_.front();
             closed_.pop_front();
             PoolAllocation row = row_of(slots_[c.slot]);
@@ -628,13 +652,22 @@ private:
     Result<TraceInfo> finish() {
         // Rows still open: never freed inside the trace ("freed outside").
         // In allocation order: (serial, slot) pairs sort without touching the rows.
+        // Every closed row was emitted (expire(true)), so the slots in use are exactly the open rows:
+        // one pass over the slots in memory order, not a cache miss per row through the table.
         std::vector<std::pair<std::uint64_t, std::uint32_t>> still_open;
         still_open.reserve(open_.size());
-        open_.for_each([&](std::uint64_t, std::uint32_t, std::uint32_t slot) {
-            still_open.emplace_back(slots_[slot].serial, slot);
-        });
+        for (std::uint32_t slot = 0; slot < slots_.size(); ++slot) {
+            if (slots_[slot].serial != 0) still_open.emplace_back(slots_[slot].serial, slot);
+        }
+        if (still_open.size() != open_.size()) {
+            return make_error(Errc::internal, std::to_string(still_open.size()) + " slots in use for " +
+                                                  std::to_string(open_.size()) + " open rows")
+                .with_path(file_.path());
+        }
         std::sort(still_open.begin(), still_open.end());
-        for (const auto& [serial, slot] : still_open) {
+        for (std::size_t i = 0; i < still_open.size(); ++i) {
+            if (i + kPrefetch < still_open.size()) slots_.prefetch(still_open[i + kPrefetch].second);
+            const std::uint32_t slot = still_open[i].second;
             PoolAllocation row = row_of(slots_[slot]);
             BP_TRY_STATUS(emit_row(row));
         }
@@ -716,6 +749,7 @@ private:
     std::int64_t now_ = 0;
     std::int64_t last_ts_ = 0;
     std::uint64_t events_ = 0;
+    static constexpr std::size_t kPrefetch = 8;  // rows ahead to prefetch where rows are visited out of order
     std::uint64_t malformed_ = 0;
     etl::ReadStats read_stats_;
 
@@ -724,7 +758,7 @@ private:
     std::unordered_map<std::uint32_t, std::string> process_names_;
     std::unordered_map<std::uint64_t, std::string> file_names_;
 
-    std::deque<Slot> slots_;  // a deque: growing never copies the live rows
+    SlotStore slots_;
     std::vector<std::uint32_t> free_slots_;
     std::uint64_t serial_ = 0;
     std::uint64_t peak_live_ = 0;
