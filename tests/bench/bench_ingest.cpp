@@ -12,8 +12,8 @@
 #include "bench_support.hpp"
 #include "bootprint/etl/etl_file.hpp"
 #include "bootprint/footprint/analyzer.hpp"
-#include "bootprint/footprint/threaded_sink.hpp"
 #include "bootprint/store/agent_store.hpp"
+#include "bootprint/store/ingest_file.hpp"
 #include "bootprint/store/sha256.hpp"
 #include "bootprint/writer/boot_trace.hpp"
 
@@ -63,22 +63,15 @@ std::pair<double, double> ingest(const std::string& path, const std::string& db)
         std::fprintf(stderr, "%s\n", st.error().describe().c_str());
         return {-1, 0};
     }
-    auto digest = store::sha256_file(path);
-    auto file = etl::EtlFile::open(path);
-    if (!digest || !file) return {-1, 0};
-    auto in = st->begin_ingest(store::facts_for(*file, *digest, {"bench", 1, "bench-build", "bench-machine"}));
-    if (!in) {
-        std::fprintf(stderr, "%s\n", in.error().describe().c_str());
+    // Exactly what `bootprint ingest` does: hash ∥ analysis ∥ SQLite.
+    store::IngestFileOptions options;
+    options.labels = {"bench", 1, "bench-build", "bench-machine"};
+    auto out = store::ingest_etl_file(*st, path, options);
+    if (!out || out->duplicate) {
+        std::fprintf(stderr, "ingest failed: %s\n", out ? "duplicate" : out.error().describe().c_str());
         return {-1, 0};
     }
-    footprint::ThreadedSink threaded(**in);  // as `bootprint ingest` does: analysis and SQLite overlap
-    threaded.feed_on_this_thread((*in)->pool_table_feed());
-    auto info = footprint::analyze_trace(*file, {}, threaded);
-    if (!info || !(*in)->commit()) {
-        std::fprintf(stderr, "ingest failed\n");
-        return {-1, 0};
-    }
-    return {static_cast<double>(info->events), static_cast<double>(file->file_size())};
+    return {static_cast<double>(out->events), static_cast<double>(out->bytes)};
 }
 
 }  // namespace

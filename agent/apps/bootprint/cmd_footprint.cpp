@@ -21,10 +21,9 @@
 
 #include "bootprint/etl/etl_file.hpp"
 #include "bootprint/footprint/analyzer.hpp"
-#include "bootprint/footprint/threaded_sink.hpp"
 #include "bootprint/footprint/pooltag_map.hpp"
 #include "bootprint/store/agent_store.hpp"
-#include "bootprint/store/sha256.hpp"
+#include "bootprint/store/ingest_file.hpp"
 #include "bootprint/symbols/symbols.hpp"
 #include "commands.hpp"
 
@@ -256,63 +255,14 @@ Result<std::optional<fp::PoolTagMap>> load_pooltags(const AnalysisArgs& a) {
     return std::optional<fp::PoolTagMap>(std::move(map));
 }
 
-struct IngestOutcome {
-    std::int64_t trace_id = 0;
-    bool duplicate = false;
-    st::IngestCounts counts;
-    double seconds = 0;
-    std::uint64_t bytes = 0;
-};
-
-struct IngestArgs {
-    fp::Labels labels;
-    const fp::PoolTagMap* pooltags = nullptr;
-    bool lenient = false;
-    bool identify = true;  // false: a throw-away store, where the SHA-256 identity is not worth a pass
-    fp::FrameSymbolizer* symbolizer = nullptr;
-};
-
-// Hash, skip if known, analyse into one ingest transaction, commit.
-Result<IngestOutcome> ingest_file(st::AgentStore& store, const std::string& path, const IngestArgs& args,
-                                  ProgressBar& bar) {
-    const auto started = std::chrono::steady_clock::now();
+// One file into the store (hash ∥ analysis ∥ SQLite, store::ingest_etl_file) with a progress bar.
+Result<st::IngestFileOutcome> ingest_file(st::AgentStore& store, const std::string& path,
+                                          st::IngestFileOptions options, ProgressBar& bar) {
     const std::string name = file_name_of(path);
-    BP_TRY(auto file, etl::EtlFile::open(path, {args.lenient}));
-    std::string digest(64, '0');
-    if (args.identify) {
-        BP_TRY(digest, st::sha256_file(path, [&](std::uint64_t done, std::uint64_t total) {
-                   bar.update(name + "  hash", done, total);
-               }));
-    }
-    IngestOutcome out;
-    out.bytes = file.file_size();
-    BP_TRY(auto known, store.find_trace(digest));
-    if (known) {
-        bar.clear();
-        out.trace_id = *known;
-        out.duplicate = true;
-        return out;
-    }
-    st::TraceFacts facts = st::facts_for(file, digest, args.labels);
-    facts.symbolizer = args.symbolizer;
-    BP_TRY(auto ingest, store.begin_ingest(facts));
-    fp::AnalyzerOptions options;
-    options.pooltags = args.pooltags;
-    if (args.identify) options.sha256 = digest;
-    options.progress = [&](std::uint64_t done, std::uint64_t total) {
-        bar.update(name + "  analyse", done, total);
-    };
-    // Analysis on this thread, SQLite inserts on a second one.
-    fp::ThreadedSink threaded(*ingest);
-    threaded.feed_on_this_thread(ingest->pool_table_feed());  // the pool table on the analysis thread
-    auto info = fp::analyze_trace(file, options, threaded);
+    options.progress = [&](std::uint64_t done, std::uint64_t total) { bar.update(name + "  ingest", done, total); };
+    auto outcome = st::ingest_etl_file(store, path, options);
     bar.clear();
-    if (!info) return std::move(info).error();
-    BP_TRY_STATUS(ingest->commit());
-    out.trace_id = ingest->trace_id();
-    out.counts = ingest->counts();
-    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    return out;
+    return outcome;
 }
 
 // A query source: a store file, or an .etl analysed into a temporary store.
@@ -334,7 +284,7 @@ Result<st::AgentStore> open_source(const std::string& path, const AnalysisArgs& 
     BP_TRY(auto pooltags, load_pooltags(analysis));
     BP_TRY(st::AgentStore store, st::AgentStore::open_temporary());
     BP_TRY(auto symbolizer, make_symbolizer(analysis.symbols));
-    IngestArgs args;
+    st::IngestFileOptions args;
     args.symbolizer = symbolizer.get();
     args.pooltags = pooltags ? &*pooltags : nullptr;
     args.lenient = analysis.lenient;
@@ -462,7 +412,7 @@ void register_ingest(CLI::App& app, CliContext& ctx) {
             ctx.exit_code = report(store.error());
             return;
         }
-        IngestArgs args;
+        st::IngestFileOptions args;
         args.symbolizer = symbolizer->get();
         args.labels = a->labels;
         args.pooltags = *pooltags ? &**pooltags : nullptr;
@@ -481,7 +431,7 @@ void register_ingest(CLI::App& app, CliContext& ctx) {
                 results.push_back(j);
                 continue;
             }
-            const IngestOutcome& o = *outcome;
+            const st::IngestFileOutcome& o = *outcome;
             j["status"] = o.duplicate ? "duplicate" : "ingested";
             j["trace"] = o.trace_id;
             if (o.duplicate) {

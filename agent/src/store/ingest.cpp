@@ -42,6 +42,18 @@ namespace {
 
 enum class Phase : std::uint8_t { open, finished, committed, failed };
 
+bool is_sha256_hex(const std::string& s) {
+    if (s.size() != 64) return false;
+    for (char c : s) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    }
+    return true;
+}
+
+// The traces.sha256 of an ingest whose hash is still being computed: never committed (commit
+// replaces it), and unique because one ingest at a time holds the write lock.
+constexpr const char* kPendingSha256 = "pending";
+
 std::optional<std::int64_t> unless(std::uint32_t value, std::uint32_t none) {
     if (value == none) return std::nullopt;
     return static_cast<std::int64_t>(value);
@@ -55,6 +67,8 @@ struct Ingest::Impl {
     sqlite::Transaction tx;
     std::int64_t trace_id = 0;
     TraceFacts facts;
+    bool sha256_pending = false;  // begun without a sha256: commit(sha256) gives it
+    std::unordered_map<std::string, std::int64_t> known_digests;  // when pending; fixed after begin
     Phase phase = Phase::open;
     std::optional<Error> failure;
     IngestCounts counts;
@@ -408,8 +422,42 @@ Status Ingest::on_finish(const footprint::TraceInfo& info, const footprint::Wind
     return {};
 }
 
+Status Ingest::commit(const std::string& sha256) {
+    if (impl_->phase == Phase::failed) return *impl_->failure;
+    if (!impl_->sha256_pending) {
+        if (sha256 == impl_->facts.sha256) return commit();
+        return make_error(Errc::internal, "commit(sha256) on an ingest begun with another sha256")
+            .with_path(impl_->facts.path);
+    }
+    if (!is_sha256_hex(sha256)) {
+        return make_error(Errc::invalid_argument, "trace sha256 '" + sha256 + "' is not 64 lower-case hex digits")
+            .with_path(impl_->facts.path);
+    }
+    if (auto known = known_trace(sha256)) {
+        return impl_->guard(make_error(Errc::conflict, "already ingested as trace " + std::to_string(*known))
+                                .with_path(impl_->facts.path));
+    }
+    BP_TRY(sqlite::Statement update, impl_->db.prepare("UPDATE traces SET sha256 = ?2 WHERE id = ?1"));
+    update.bind(1, impl_->trace_id);
+    update.bind(2, sha256);
+    BP_TRY_STATUS(impl_->guard(update.run()));
+    impl_->facts.sha256 = sha256;
+    impl_->sha256_pending = false;
+    return commit();
+}
+
+std::optional<std::int64_t> Ingest::known_trace(const std::string& sha256) const {
+    auto it = impl_->known_digests.find(sha256);
+    if (it == impl_->known_digests.end()) return std::nullopt;
+    return it->second;
+}
+
 Status Ingest::commit() {
     if (impl_->phase == Phase::failed) return *impl_->failure;
+    if (impl_->sha256_pending) {
+        return make_error(Errc::internal, "ingest begun without a sha256 committed without one")
+            .with_path(impl_->facts.path);
+    }
     if (impl_->phase != Phase::finished) {
         return make_error(Errc::internal, impl_->phase == Phase::committed
                                               ? "ingest committed twice"
@@ -437,21 +485,10 @@ std::shared_ptr<footprint::WholeTracePoolTable> Ingest::pool_table_feed() {
 
 // ---- AgentStore::begin_ingest lives here: it builds the Impl ---------------------------------------
 
-namespace {
-
-bool is_sha256_hex(const std::string& s) {
-    if (s.size() != 64) return false;
-    for (char c : s) {
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    }
-    return true;
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Ingest>> AgentStore::begin_ingest(const TraceFacts& facts) {
     detail::StoreState& st = *state_;
-    if (!is_sha256_hex(facts.sha256)) {
+    const bool pending = facts.sha256.empty();
+    if (!pending && !is_sha256_hex(facts.sha256)) {
         return make_error(Errc::invalid_argument,
                           "trace sha256 '" + facts.sha256 + "' is not 64 lower-case hex digits")
             .with_path(facts.path);
@@ -462,10 +499,20 @@ Result<std::unique_ptr<Ingest>> AgentStore::begin_ingest(const TraceFacts& facts
     }
     BP_TRY(auto tx, sqlite::Transaction::begin(st.db));
     // Checked inside the write transaction, so two processes cannot both insert the same trace.
-    BP_TRY(auto existing, find_trace(facts.sha256));
-    if (existing) {
-        return make_error(Errc::conflict, "already ingested as trace " + std::to_string(*existing))
-            .with_path(facts.path);
+    std::unordered_map<std::string, std::int64_t> known_digests;
+    if (pending) {
+        BP_TRY(auto all, st.db.prepare("SELECT sha256, id FROM traces"));
+        for (;;) {
+            BP_TRY(bool row, all.step());
+            if (!row) break;
+            known_digests.emplace(all.column_text(0), all.column_int(1));
+        }
+    } else {
+        BP_TRY(auto existing, find_trace(facts.sha256));
+        if (existing) {
+            return make_error(Errc::conflict, "already ingested as trace " + std::to_string(*existing))
+                .with_path(facts.path);
+        }
     }
     BP_TRY(sqlite::Statement insert_trace,
            st.db.prepare("INSERT INTO traces (sha256, file, bytes, campaign, iteration, build, machine,"
@@ -474,7 +521,7 @@ Result<std::unique_ptr<Ingest>> AgentStore::begin_ingest(const TraceFacts& facts
     auto text_or_null = [](const std::string& s) {
         return s.empty() ? std::nullopt : std::optional<std::string>(s);
     };
-    insert_trace.bind(1, facts.sha256);
+    insert_trace.bind(1, pending ? std::string(kPendingSha256) : facts.sha256);
     insert_trace.bind(2, facts.path);
     insert_trace.bind(3, facts.bytes);
     insert_trace.bind(4, text_or_null(l.campaign));
@@ -528,6 +575,8 @@ Result<std::unique_ptr<Ingest>> AgentStore::begin_ingest(const TraceFacts& facts
                                                std::move(module_select), std::move(tag));
     impl->trace_id = trace_id;
     impl->facts = facts;
+    impl->sha256_pending = pending;
+    impl->known_digests = std::move(known_digests);
     st.ingest_active = true;
     return std::unique_ptr<Ingest>(new Ingest(std::move(impl)));
 }

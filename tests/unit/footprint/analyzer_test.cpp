@@ -361,3 +361,30 @@ TEST_CASE("a scenario driver's PDB identity travels as DbgID_RSDS to the analyze
     REQUIRE_FALSE(bad);
     CHECK(bad.error().message.find("not a GUID") != std::string::npos);
 }
+
+TEST_CASE("the caller's check stops the analysis with its error", "[footprint]") {
+    test::TempDir dir;
+    auto scenario = writer::parse_scenario(writer::default_scenario_json(), "default");
+    REQUIRE(scenario);
+    const std::string path = dir.file("boot.etl");
+    writer::BootTraceOptions opt;
+    opt.scale = 3;
+    auto written = writer::write_boot_trace(*scenario, path, opt);
+    REQUIRE(written);
+    REQUIRE(written->write.events > 2 * 65536);  // polled at least twice
+    auto file = etl::EtlFile::open(path);
+    REQUIRE(file);
+
+    int calls = 0;
+    footprint::AnalyzerOptions options;
+    options.check = [&]() -> Status {
+        if (++calls < 2) return {};
+        return make_error(Errc::conflict, "stop here");
+    };
+    footprint::MemorySink sink;
+    auto info = footprint::analyze_trace(*file, options, sink);
+    REQUIRE_FALSE(info);
+    CHECK(info.error().message == "stop here");
+    CHECK(calls == 2);
+    CHECK(sink.resident.empty());  // emitted at the end only: the end was never reached
+}

@@ -40,6 +40,9 @@ struct AnalyzerOptions {
     // Progress: called now and then with the bytes of the file consumed so far (buffers loaded).
     std::function<void(std::uint64_t done, std::uint64_t total)> progress;
     std::string sha256;  // filled into TraceInfo when the caller computed it
+    // Polled now and then (every 65,536 events, with `progress`): an error stops the analysis and is
+    // returned as its result (a caller's reason to stop, e.g. the file turned out to be known).
+    std::function<Status()> check;
 };
 
 Result<TraceInfo> analyze_trace(const etl::EtlFile& file, const AnalyzerOptions& options, FootprintSink& sink);

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,9 @@ struct StoreState;
 // since the trace start into the raw clock ticks that pool rows carry.
 struct TraceFacts {
     std::string path;
-    std::string sha256;  // 64 lower-case hex digits (sha256_file)
+    // 64 lower-case hex digits (sha256_file). Empty: not known yet (hashing overlaps the analysis,
+    // ingest_etl_file); it is then given to commit(sha256), which refuses a duplicate.
+    std::string sha256;
     std::uint64_t bytes = 0;
     std::int64_t clock_origin = 0;              // raw tick at the session start (seconds_since_start == 0)
     std::int64_t clock_frequency = 10'000'000;  // raw ticks per second
@@ -85,6 +88,13 @@ class Ingest final : public footprint::FootprintSink {
 
     // Makes the trace visible. Only after on_finish(); once an error was returned, commit() returns it.
     Status commit();
+    // The same, for an ingest begun without a sha256: records it, or fails with Errc::conflict (and
+    // rolls back) when the store already holds a trace with that sha256.
+    Status commit(const std::string& sha256);
+    // For an ingest begun without a sha256: the trace already stored under `sha256`, if any. Answers
+    // from the traces as of begin_ingest (its write lock keeps others out since); callable from any
+    // thread, while the rows stream into the ingest on another.
+    std::optional<std::int64_t> known_trace(const std::string& sha256) const;
 
     std::int64_t trace_id() const;
     const IngestCounts& counts() const;

@@ -1,0 +1,159 @@
+// ingest_etl_file (hash ∥ analysis ∥ SQLite) and the ingest begun without a sha256 under it: a real
+// generated trace into a real SQLite file; duplicates are refused whichever thread finds them.
+#include "bootprint/store/ingest_file.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "bootprint/store/sha256.hpp"
+#include "bootprint/writer/boot_trace.hpp"
+#include "store_test_support.hpp"
+#include "support/process.hpp"
+
+using namespace bp;
+using namespace bp::store;
+using namespace bp::store::test;
+
+namespace {
+
+std::string write_default_trace(const bp::test::TempDir& dir, const std::string& name, std::uint64_t boot = 1) {
+    auto scenario = writer::parse_scenario(writer::default_scenario_json(), "default");
+    REQUIRE(scenario);
+    writer::BootTraceOptions opt;
+    opt.boot = boot;
+    const std::string path = dir.file(name);
+    auto written = writer::write_boot_trace(*scenario, path, opt);
+    INFO((written ? "" : written.error().describe()));
+    REQUIRE(written);
+    return path;
+}
+
+std::map<std::string, std::int64_t> counts_of(AgentStore& store) {
+    auto counts = store.table_row_counts();
+    REQUIRE(counts);
+    return *counts;
+}
+
+}  // namespace
+
+TEST_CASE("ingest_etl_file stores a trace under its file's SHA-256, and a second time changes nothing",
+          "[store][ingest]") {
+    bp::test::TempDir dir;
+    const std::string trace = write_default_trace(dir, "boot.etl");
+    auto store = AgentStore::open(dir.file("fp.db"));
+    REQUIRE(store);
+
+    IngestFileOptions options;
+    options.labels = {"nightly", 1, "26100.1", "lab-01"};
+    std::uint64_t progress_calls = 0;
+    options.progress = [&](std::uint64_t done, std::uint64_t total) {
+        ++progress_calls;
+        CHECK(done <= total);
+    };
+    auto first = ingest_etl_file(*store, trace, options);
+    INFO((first ? "" : first.error().describe()));
+    REQUIRE(first);
+    CHECK_FALSE(first->duplicate);
+    CHECK(first->events > 65536);  // more than one poll of the duplicate check
+    CHECK(first->counts.pool_rows > 0);
+    CHECK(progress_calls > 0);
+    auto digest = sha256_file(trace);
+    REQUIRE(digest);
+    CHECK(first->sha256 == *digest);
+    auto stored = store->find_trace(*digest);
+    REQUIRE(stored);
+    CHECK(*stored == std::optional<std::int64_t>(first->trace_id));
+    const auto before = counts_of(*store);
+    CHECK(before.at("pool_allocations") == static_cast<std::int64_t>(first->counts.pool_rows));
+
+    auto again = ingest_etl_file(*store, trace, options);
+    REQUIRE(again);
+    CHECK(again->duplicate);
+    CHECK(again->trace_id == first->trace_id);
+    CHECK(again->sha256 == *digest);
+    CHECK(counts_of(*store) == before);
+
+    // A copy under another name is the same trace; one more byte makes another.
+    const std::string copy = dir.file("copy.etl");
+    std::filesystem::copy_file(trace, copy);
+    auto copied = ingest_etl_file(*store, copy, options);
+    REQUIRE(copied);
+    CHECK(copied->duplicate);
+    CHECK(counts_of(*store) == before);
+    std::ofstream(copy, std::ios::app | std::ios::binary) << '\0';
+    auto other = ingest_etl_file(*store, copy, options);
+    REQUIRE(other);
+    CHECK_FALSE(other->duplicate);
+    CHECK(other->trace_id != first->trace_id);
+    CHECK(counts_of(*store).at("pool_allocations") == 2 * before.at("pool_allocations"));
+}
+
+TEST_CASE("ingest_etl_file names the file it cannot read and writes nothing", "[store][ingest]") {
+    bp::test::TempDir dir;
+    auto store = AgentStore::open(dir.file("fp.db"));
+    REQUIRE(store);
+    auto missing = ingest_etl_file(*store, dir.file("absent.etl"));
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().path == dir.file("absent.etl"));
+
+    // Cut in the middle of a buffer: the analysis fails, the hash thread is waited for, nothing stays.
+    const std::string trace = write_default_trace(dir, "boot.etl");
+    std::filesystem::resize_file(trace, std::filesystem::file_size(trace) / 2 + 100);
+    auto cut = ingest_etl_file(*store, trace);
+    REQUIRE_FALSE(cut);
+    CHECK(cut.error().path == trace);
+    for (const auto& [table, n] : counts_of(*store)) {
+        INFO(table);
+        if (table != "attributions") CHECK(n == 0);
+    }
+}
+
+TEST_CASE("an ingest begun without a sha256 gets it at commit and refuses a known one there",
+          "[store][ingest]") {
+    bp::test::TempDir dir;
+    auto store = AgentStore::open(dir.file("fp.db"));
+    REQUIRE(store);
+    const TraceFacts known = facts("known");
+    const std::int64_t known_id =
+        ingest(*store, known, {pool_row("Abcd", "a.sys", true, 100, 1100, std::nullopt)});
+
+    auto run_pending = [&](const std::string& name) {
+        TraceFacts f = facts(name);
+        f.sha256.clear();
+        auto in = store->begin_ingest(f);
+        REQUIRE(in);
+        REQUIRE((*in)->on_pool_allocation(pool_row("Wxyz", "b.sys", false, 64, 1200, 1300)));
+        REQUIRE((*in)->on_finish(info_for(f), {1000, 2000}));
+        return std::move(*in);
+    };
+
+    SECTION("a known sha256: conflict, rolled back, the store as it was") {
+        auto in = run_pending("again");
+        CHECK(in->known_trace(known.sha256) == std::optional<std::int64_t>(known_id));
+        CHECK_FALSE(in->known_trace(facts("fresh").sha256));
+        auto committed = in->commit(known.sha256);
+        REQUIRE_FALSE(committed);
+        CHECK(committed.error().code == Errc::conflict);
+        CHECK(committed.error().message.find("trace " + std::to_string(known_id)) != std::string::npos);
+        in.reset();
+        CHECK(counts_of(*store).at("traces") == 1);
+        CHECK(counts_of(*store).at("pool_allocations") == 1);
+    }
+    SECTION("a new sha256: recorded, and the trace found under it") {
+        auto in = run_pending("fresh");
+        CHECK(in->commit("not hex").error().code == Errc::invalid_argument);
+        const std::string digest = facts("fresh").sha256;
+        REQUIRE(in->commit(digest));
+        auto found = store->find_trace(digest);
+        REQUIRE(found);
+        CHECK(*found == std::optional<std::int64_t>(in->trace_id()));
+        CHECK(counts_of(*store).at("pool_allocations") == 2);
+    }
+    SECTION("commit() without the sha256 is refused") {
+        auto in = run_pending("forgot");
+        auto committed = in->commit();
+        REQUIRE_FALSE(committed);
+        CHECK(committed.error().code == Errc::internal);
+    }
+}
