@@ -196,31 +196,45 @@ struct Ingest::Impl {
     // row than a statement per row); flush_pool() writes the rest one by one before the summary.
     static constexpr int kPoolBatch = 16;
     static constexpr int kPoolColumns = 16;
+    // A pool row as it waits for its batch: the numbers only (the module is interned already).
     struct PoolValues {
         std::int64_t id;
         std::int64_t module;
-        footprint::PoolAllocation row;
+        std::uint64_t size;
+        std::uint64_t address;
+        std::int64_t alloc_time;
+        std::int64_t free_time;
+        std::uint32_t tag;
+        std::uint32_t pool_type;
+        std::uint32_t session_id;
+        std::uint32_t process_id;
+        std::uint32_t thread_id;
+        std::uint32_t alloc_stack_id;
+        std::uint32_t free_stack_id;
+        footprint::Attribution attribution;
+        bool alloc_known;
+        bool freed;
+        bool implicitly_freed;
     };
     std::vector<PoolValues> pool_pending;
 
     void bind_pool(sqlite::Statement& s, int base, const PoolValues& v) {
-        const footprint::PoolAllocation& r = v.row;
         s.bind(base + 1, trace_id);
         s.bind(base + 2, v.id);
-        s.bind(base + 3, r.tag);
-        s.bind(base + 4, r.pool_type);
-        s.bind(base + 5, r.size);
-        s.bind(base + 6, r.address);
-        s.bind(base + 7, unless(r.session_id, footprint::kNoSession));
-        s.bind(base + 8, r.alloc_known ? std::optional<std::int64_t>(r.alloc_time) : std::nullopt);
-        s.bind(base + 9, r.freed ? std::optional<std::int64_t>(r.free_time) : std::nullopt);
-        s.bind(base + 10, r.implicitly_freed);
-        s.bind(base + 11, unless(r.process_id, 0xFFFFFFFF));
-        s.bind(base + 12, unless(r.thread_id, 0xFFFFFFFF));
-        s.bind(base + 13, unless(r.alloc_stack_id, 0));
-        s.bind(base + 14, unless(r.free_stack_id, 0));
+        s.bind(base + 3, v.tag);
+        s.bind(base + 4, v.pool_type);
+        s.bind(base + 5, v.size);
+        s.bind(base + 6, v.address);
+        s.bind(base + 7, unless(v.session_id, footprint::kNoSession));
+        s.bind(base + 8, v.alloc_known ? std::optional<std::int64_t>(v.alloc_time) : std::nullopt);
+        s.bind(base + 9, v.freed ? std::optional<std::int64_t>(v.free_time) : std::nullopt);
+        s.bind(base + 10, v.implicitly_freed);
+        s.bind(base + 11, unless(v.process_id, 0xFFFFFFFF));
+        s.bind(base + 12, unless(v.thread_id, 0xFFFFFFFF));
+        s.bind(base + 13, unless(v.alloc_stack_id, 0));
+        s.bind(base + 14, unless(v.free_stack_id, 0));
         s.bind(base + 15, v.module);
-        s.bind(base + 16, static_cast<int>(r.attribution));
+        s.bind(base + 16, static_cast<int>(v.attribution));
     }
 
     Status flush_pool() {
@@ -232,11 +246,21 @@ struct Ingest::Impl {
         return {};
     }
 
+    // Rows of one module tend to come in runs: the last one is checked before the table.
+    std::string last_module_name;
+    std::int64_t last_module_id = -1;
+
     Status write_pool(const footprint::PoolAllocation& r) {
-        BP_TRY(std::int64_t module, module_id(r.module));
+        if (last_module_id < 0 || r.module != last_module_name) {
+            BP_TRY(last_module_id, module_id(r.module));
+            last_module_name = r.module;
+        }
         BP_TRY_STATUS(note_tag(r.tag));
         ++counts.pool_rows;
-        pool_pending.push_back({static_cast<std::int64_t>(counts.pool_rows), module, r});
+        pool_pending.push_back({static_cast<std::int64_t>(counts.pool_rows), last_module_id, r.size, r.address,
+                                r.alloc_time, r.free_time, r.tag, r.pool_type, r.session_id, r.process_id,
+                                r.thread_id, r.alloc_stack_id, r.free_stack_id, r.attribution, r.alloc_known,
+                                r.freed, r.implicitly_freed});
         if (pool_pending.size() == kPoolBatch) {
             for (int i = 0; i < kPoolBatch; ++i) bind_pool(insert_pool_batch, i * kPoolColumns, pool_pending[i]);
             BP_TRY_STATUS(insert_pool_batch.run());
