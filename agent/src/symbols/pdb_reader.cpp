@@ -65,6 +65,7 @@ public:
         // reading it (HashTable::load: Buckets.resize(Capacity)): a damaged field asks for up to 32 GiB.
         // Check it here first (found by fuzz_pdb, tests/fuzz/regressions/pdb-crash-ed8556f5).
         if (auto st = check_info_stream(); !st) return std::move(st).error();
+        if (auto st = require_stream(pdb::StreamDBI, "DBI stream"); !st) return std::move(st).error();
         auto pinfo = file_.getPDBInfoStream();
         if (!pinfo) return corrupt(name_, "PDB info stream: " + message_of(pinfo.takeError()));
         auto dbi = file_.getPDBDbiStream();
@@ -103,6 +104,7 @@ public:
             const pdb::DbiModuleDescriptor m = modules.getModuleDescriptor(i);
             const std::uint16_t si = m.getModuleStreamIndex();
             if (si == pdb::kInvalidStreamIndex) continue;  // a module without symbols (e.g. public-only)
+            if (auto st = require_stream(si, "module " + std::to_string(i) + " stream"); !st) return std::move(st).error();
             auto stream = file_.safelyCreateIndexedStream(si);
             if (!stream) return corrupt(name_, "module " + std::to_string(i) + ": " + message_of(stream.takeError()));
             pdb::ModuleDebugStreamRef mds(m, std::move(*stream));
@@ -131,6 +133,9 @@ public:
 
         // Publics: every S_PUB32 of the global symbol record stream.
         if (file_.hasPDBSymbolStream()) {
+            if (auto st = require_stream(dbi->getSymRecordStreamIndex(), "symbol record stream"); !st) {
+                return std::move(st).error();
+            }
             auto symbols = file_.getPDBSymbolStream();
             if (!symbols) return corrupt(name_, "symbol record stream: " + message_of(symbols.takeError()));
             bool had_error = false;
@@ -150,10 +155,25 @@ public:
     }
 
 private:
+    // A stream this reader opens must exist and not be a nil stream (size 0xFFFFFFFF: deleted). LLVM 14
+    // gives a nil stream no blocks but that size as its length, and its first read dereferences the
+    // empty block list (fuzz crash pdb-crash-3171d42c, a directory of nil streams).
+    Status require_stream(std::uint32_t index, const std::string& what) {
+        if (index >= file_.getNumStreams()) {
+            return corrupt(name_, what + ": stream " + std::to_string(index) + " of " +
+                                      std::to_string(file_.getNumStreams()) + " does not exist");
+        }
+        if (file_.getStreamByteSize(index) == UINT32_MAX) {
+            return corrupt(name_, what + ": stream " + std::to_string(index) + " is a nil (deleted) stream");
+        }
+        return {};
+    }
+
     // The PDB info stream: Version, Signature, Age, GUID (28 bytes), the named-stream map's string
     // buffer (size + bytes), then its hash table header (Size, Capacity). Real PDBs name a handful of
     // streams; a capacity beyond 65,536 buckets, or smaller than its size, is damage.
     Status check_info_stream() {
+        if (auto st = require_stream(pdb::StreamPDB, "PDB info stream"); !st) return st;
         auto stream = file_.safelyCreateIndexedStream(1);
         if (!stream) return corrupt(name_, "PDB info stream: " + message_of(stream.takeError()));
         llvm::BinaryStreamReader reader(**stream);

@@ -265,3 +265,15 @@ TEST_CASE("fuzz regression: pdb-crash-074ea7c5 (section headers in unreadable bl
     // Refused (or, should the damage spare the sections, read): never undefined behaviour.
     if (!r) CHECK(r.error().code == bp::Errc::corrupt);
 }
+
+TEST_CASE("fuzz regression: pdb-crash-3171d42c (nil streams in the directory)", "[symbols][pdb]") {
+    std::ifstream in(std::string(BOOTPRINT_SOURCE_DIR) + "/tests/fuzz/regressions/pdb-crash-3171d42c", std::ios::binary);
+    REQUIRE(in);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto r = read_pdb_bytes(std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()),
+                            "pdb-crash-3171d42c");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == bp::Errc::corrupt);
+    CHECK(r.error().path == "pdb-crash-3171d42c");
+    CHECK(r.error().message == "PDB info stream: stream 1 is a nil (deleted) stream");
+}
