@@ -108,10 +108,7 @@ TEST_CASE("reports: stored once, a retry is a duplicate, another body under the 
     CHECK(conflict->outcome == StoreOutcome::conflict);
     CHECK(conflict->report_id == retry->report_id);
 
-    SeriesQuery q;
-    q.kind = "tag";
-    q.key = "Ntfx";
-    q.metric = "impacting_size";
+    auto q = SeriesQuery::of("tag", "Ntfx", "impacting_size");
     auto points = (*store)->series(q);
     REQUIRE(points);
     REQUIRE(points->size() == 1);
@@ -264,10 +261,7 @@ TEST_CASE("concurrent uploads on one store: own outcomes, a conflict fails alone
     CHECK(rows->at("reports") == 8 * kReports);
     CHECK(rows->at("samples") == 8 * kReports * 16);
     // One machine's series: every iteration of its campaign, once.
-    SeriesQuery q;
-    q.kind = "tag";
-    q.key = "Ntfx";
-    q.metric = "impacting_size";
+    auto q = SeriesQuery::of("tag", "Ntfx", "impacting_size");
     q.machine = "lab-5";
     auto series = (*store)->series(q);
     REQUIRE(series);

@@ -114,10 +114,7 @@ TEST_CASE("a version-2 database is upgraded: samples re-clustered by machine, ev
     REQUIRE(counts);
     CHECK(counts->at("samples") == 2 * 4 * 3);
 
-    SeriesQuery one;  // one machine
-    one.kind = "tag";
-    one.key = "Ntfx";
-    one.metric = "impacting_size";
+    auto one = SeriesQuery::of("tag", "Ntfx", "impacting_size");  // one machine
     one.machine = "lab-02";
     auto a = (*store)->series(one);
     REQUIRE(a);
@@ -127,10 +124,7 @@ TEST_CASE("a version-2 database is upgraded: samples re-clustered by machine, ev
     CHECK(a->at(1).build == "b2");
     CHECK(a->at(1).spread.median == 1201);
 
-    SeriesQuery build;  // all machines, one build
-    build.kind = "driver";
-    build.key = "ACPI.sys";
-    build.metric = "active_bytes";
+    auto build = SeriesQuery::of("driver", "ACPI.sys", "active_bytes");  // all machines, one build
     build.build = "b2";
     auto b = (*store)->series(build);
     REQUIRE(b);
@@ -142,10 +136,7 @@ TEST_CASE("a version-2 database is upgraded: samples re-clustered by machine, ev
         CHECK(p.spread.max == 2202);
     }
 
-    SeriesQuery range;  // all machines over a date range: the first night only
-    range.kind = "tag";
-    range.key = "Ntfx";
-    range.metric = "impacting_size";
+    auto range = SeriesQuery::of("tag", "Ntfx", "impacting_size");  // all machines over a date range: the first night only
     range.from = 0;
     range.to = 50000;
     auto c = (*store)->series(range);

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bootprint/common/result.hpp"
@@ -114,6 +115,15 @@ struct SeriesQuery {
     std::optional<UnixSeconds> from;   // inclusive
     std::optional<UnixSeconds> to;     // exclusive
     std::size_t limit = 10000;         // points
+
+    // A query on one series, every filter unset.
+    static SeriesQuery of(std::string kind, std::string key, std::string metric) {
+        SeriesQuery q;
+        q.kind = std::move(kind);
+        q.key = std::move(key);
+        q.metric = std::move(metric);
+        return q;
+    }
 };
 
 // One campaign's iterations of a series, summarized.
