@@ -42,12 +42,13 @@ namespace {
 
 enum class Phase : std::uint8_t { open, finished, committed, failed };
 
-bool is_sha256_hex(const std::string& s) {
-    if (s.size() != 64) return false;
-    for (char c : s) {
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-    }
-    return true;
+// A trace's identity: 64 lower-case hex digits.
+Status check_sha256(const std::string& s, const std::string& path) {
+    bool hex = s.size() == 64;
+    for (char c : s) hex = hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    if (hex) return {};
+    return make_error(Errc::invalid_argument, "trace sha256 '" + s + "' is not 64 lower-case hex digits")
+        .with_path(path);
 }
 
 // The traces.sha256 of an ingest whose hash is still being computed: never committed (commit
@@ -67,7 +68,8 @@ struct Ingest::Impl {
     sqlite::Transaction tx;
     std::int64_t trace_id = 0;
     TraceFacts facts;
-    bool sha256_pending = false;  // begun without a sha256: commit(sha256) gives it
+    // Begun without a sha256 (facts.sha256 empty): commit(sha256) gives it.
+    bool sha256_pending() const { return facts.sha256.empty(); }
     std::unordered_map<std::string, std::int64_t> known_digests;  // when pending; fixed after begin
     Phase phase = Phase::open;
     std::optional<Error> failure;
@@ -448,15 +450,12 @@ Status Ingest::on_finish(const footprint::TraceInfo& info, const footprint::Wind
 
 Status Ingest::commit(const std::string& sha256) {
     if (impl_->phase == Phase::failed) return *impl_->failure;
-    if (!impl_->sha256_pending) {
+    if (!impl_->sha256_pending()) {
         if (sha256 == impl_->facts.sha256) return commit();
         return make_error(Errc::internal, "commit(sha256) on an ingest begun with another sha256")
             .with_path(impl_->facts.path);
     }
-    if (!is_sha256_hex(sha256)) {
-        return make_error(Errc::invalid_argument, "trace sha256 '" + sha256 + "' is not 64 lower-case hex digits")
-            .with_path(impl_->facts.path);
-    }
+    BP_TRY_STATUS(check_sha256(sha256, impl_->facts.path));
     if (auto known = known_trace(sha256)) {
         return impl_->guard(make_error(Errc::conflict, "already ingested as trace " + std::to_string(*known))
                                 .with_path(impl_->facts.path));
@@ -466,7 +465,6 @@ Status Ingest::commit(const std::string& sha256) {
     update.bind(2, sha256);
     BP_TRY_STATUS(impl_->guard(update.run()));
     impl_->facts.sha256 = sha256;
-    impl_->sha256_pending = false;
     return commit();
 }
 
@@ -478,7 +476,7 @@ std::optional<std::int64_t> Ingest::known_trace(const std::string& sha256) const
 
 Status Ingest::commit() {
     if (impl_->phase == Phase::failed) return *impl_->failure;
-    if (impl_->sha256_pending) {
+    if (impl_->sha256_pending()) {
         return make_error(Errc::internal, "ingest begun without a sha256 committed without one")
             .with_path(impl_->facts.path);
     }
@@ -512,11 +510,7 @@ std::shared_ptr<footprint::WholeTracePoolTable> Ingest::pool_table_feed() {
 Result<std::unique_ptr<Ingest>> AgentStore::begin_ingest(const TraceFacts& facts) {
     detail::StoreState& st = *state_;
     const bool pending = facts.sha256.empty();
-    if (!pending && !is_sha256_hex(facts.sha256)) {
-        return make_error(Errc::invalid_argument,
-                          "trace sha256 '" + facts.sha256 + "' is not 64 lower-case hex digits")
-            .with_path(facts.path);
-    }
+    if (!pending) BP_TRY_STATUS(check_sha256(facts.sha256, facts.path));
     if (st.ingest_active) {
         return make_error(Errc::conflict, "another ingest is still open on this store")
             .with_path(st.db.path());
@@ -599,7 +593,6 @@ Result<std::unique_ptr<Ingest>> AgentStore::begin_ingest(const TraceFacts& facts
                                                std::move(module_select), std::move(tag));
     impl->trace_id = trace_id;
     impl->facts = facts;
-    impl->sha256_pending = pending;
     impl->known_digests = std::move(known_digests);
     st.ingest_active = true;
     return std::unique_ptr<Ingest>(new Ingest(std::move(impl)));

@@ -245,33 +245,29 @@ TEST_CASE("store resolver: found, missing, mismatched and corrupt PDBs degrade t
     CHECK(both.load(image).status == "full");
 }
 
-TEST_CASE("fuzz regression: pdb-crash-ed8556f5 (named stream map capacity asks LLVM for 32 GiB)", "[symbols][pdb]") {
-    std::ifstream in(std::string(BOOTPRINT_SOURCE_DIR) + "/tests/fuzz/regressions/pdb-crash-ed8556f5", std::ios::binary);
+// A fuzz crash input kept in tests/fuzz/regressions, read as the PDB named after it.
+static bp::Result<AddressTable> read_regression(const std::string& name) {
+    std::ifstream in(std::string(BOOTPRINT_SOURCE_DIR) + "/tests/fuzz/regressions/" + name, std::ios::binary);
     REQUIRE(in);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto r = read_pdb_bytes(std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()),
-                            "pdb-crash-ed8556f5");
+    return read_pdb_bytes(std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()), name);
+}
+
+TEST_CASE("fuzz regression: pdb-crash-ed8556f5 (named stream map capacity asks LLVM for 32 GiB)", "[symbols][pdb]") {
+    auto r = read_regression("pdb-crash-ed8556f5");
     REQUIRE_FALSE(r);
     CHECK(r.error().code == bp::Errc::corrupt);
     CHECK(r.error().message.find("buckets is implausible") != std::string::npos);
 }
 
 TEST_CASE("fuzz regression: pdb-crash-074ea7c5 (section headers in unreadable blocks)", "[symbols][pdb]") {
-    std::ifstream in(std::string(BOOTPRINT_SOURCE_DIR) + "/tests/fuzz/regressions/pdb-crash-074ea7c5", std::ios::binary);
-    REQUIRE(in);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto r = read_pdb_bytes(std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()),
-                            "pdb-crash-074ea7c5");
+    auto r = read_regression("pdb-crash-074ea7c5");
     // Refused (or, should the damage spare the sections, read): never undefined behaviour.
     if (!r) CHECK(r.error().code == bp::Errc::corrupt);
 }
 
 TEST_CASE("fuzz regression: pdb-crash-3171d42c (nil streams in the directory)", "[symbols][pdb]") {
-    std::ifstream in(std::string(BOOTPRINT_SOURCE_DIR) + "/tests/fuzz/regressions/pdb-crash-3171d42c", std::ios::binary);
-    REQUIRE(in);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto r = read_pdb_bytes(std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()),
-                            "pdb-crash-3171d42c");
+    auto r = read_regression("pdb-crash-3171d42c");
     REQUIRE_FALSE(r);
     CHECK(r.error().code == bp::Errc::corrupt);
     CHECK(r.error().path == "pdb-crash-3171d42c");
