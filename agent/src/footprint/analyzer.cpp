@@ -3,7 +3,8 @@
 // Pool lifetimes: rows live in a slab; `open_` maps (address, session) to the open row. A free closes
 // its row (or creates an "allocated outside" row); a second allocation at an open address closes the
 // old row as implicitly freed. Closed rows wait a short horizon for their free stack, then go to the
-// sink, so memory follows the live allocations.
+// sink, so memory follows the live allocations. With AnalyzerOptions::send_open_after, a row open that
+// long is also sent early (on_pool_open) and its complete form later (on_pool_closed).
 // Stacks: a StackWalk (0x1820) or stack-key reference (0x1825/0x1826) belongs to the event with the
 // same timestamp and thread (PerfView's rule); kernel and user halves are concatenated. Each distinct
 // frame list is interned once and attributed once: the first frame in a kernel-mode image other than
@@ -59,6 +60,10 @@ public:
     Analyzer(const etl::EtlFile& file, const AnalyzerOptions& opt, FootprintSink& sink)
         : file_(file), opt_(opt), sink_(sink), clock_(file.clock()) {
         horizon_ = std::max<std::int64_t>(clock_.ticks_from_seconds(0.010), 1);
+        if (opt_.send_open_after > 0) {
+            // Never before the stack horizon: an early row has its allocation stack.
+            send_after_ = std::max(clock_.ticks_from_seconds(opt_.send_open_after), horizon_ + 1);
+        }
     }
 
     Result<TraceInfo> run() {
@@ -77,6 +82,7 @@ public:
             BP_TRY_STATUS(handle(*e));
             if ((events_ & 0xFFFF) == 0) {
                 BP_TRY_STATUS(expire(false));
+                if (send_after_ != 0) BP_TRY_STATUS(send_open_rows());
                 max_offset = std::max(max_offset, e->buffer_offset);
                 if (opt_.progress) opt_.progress(max_offset, file_.file_size());
                 if (opt_.check) BP_TRY_STATUS(opt_.check());
@@ -179,7 +185,8 @@ private:
         std::uint64_t address = 0;
         std::uint64_t size = 0;
         std::int64_t alloc_time = 0;  // meaningful when alloc_known
-        std::uint64_t serial = 0;     // allocation order; 0 while the slot is free
+        std::uint32_t serial = 0;     // allocation order; 0 while the slot is free
+        std::uint32_t sent_row = 0;   // PoolAllocation::row when sent early (on_pool_open), else 0
         std::uint32_t tag = 0;
         std::uint32_t pool_type = 0;
         std::uint32_t session_id = kNoSession;
@@ -188,6 +195,7 @@ private:
         std::uint32_t alloc_stack_id = 0;
         std::uint32_t free_stack_id = 0;
         bool alloc_known = false;
+        bool closed = false;  // freed (or replaced), waiting for the stack horizon in closed_
     };
     static_assert(sizeof(Slot) == 64);
 
@@ -227,6 +235,13 @@ private:
         return row;
     }
 
+    // Slots and rows are numbered in 32 bits: a trace with 4 G pool allocations would be ~700 GB.
+    static constexpr std::uint32_t kMaxNumber = 0xFFFFFFFF;
+    Error too_many() const {
+        return make_error(Errc::unsupported, "more than 4.29 billion pool allocations in one trace")
+            .with_path(file_.path());
+    }
+
     std::uint32_t new_slot() {
         std::uint32_t i;
         if (!free_slots_.empty()) {
@@ -237,7 +252,7 @@ private:
             slots_.grow_one();
         }
         slots_[i] = Slot{};
-        slots_[i].serial = ++serial_;
+        slots_[i].serial = ++serial_;  // on_pool_group() stops well before this wraps
         return i;
     }
 
@@ -260,10 +275,13 @@ private:
 
     void close_slot(std::uint32_t slot, std::int64_t when, bool implicit) {
         track_big(slots_[slot], false);
+        slots_[slot].closed = true;
         closed_.push_back({slot, implicit, when, when + horizon_});
     }
 
     Status on_pool_group(const EventRecord& e) {
+        // One event makes at most a few thousand slots (a big-pool snapshot's entries fill ≤ 64 KiB).
+        if (serial_ > kMaxNumber - 0x10000) [[unlikely]] return too_many();
         if (e.hook_id >= etl::hook::kPoolAlloc && e.hook_id <= etl::hook::kPoolFreeSession) {
             if (etl::decode(e, pool_event_) != DecodeStatus::ok) {
                 ++malformed_;
@@ -340,6 +358,7 @@ private:
             row.thread_id = tid;
             track_big(row, true);
             waits_.push_back({e.timestamp, tid, slot, slots_[slot].serial, false});
+            if (send_after_ != 0) young_.push_back({e.timestamp, slot, slots_[slot].serial});
             return;
         }
         std::uint32_t slot = 0;
@@ -358,7 +377,7 @@ private:
         std::int64_t ts;
         std::uint32_t tid;
         std::uint32_t slot;
-        std::uint64_t serial;
+        std::uint32_t serial;
         bool is_free;
     };
 
@@ -507,13 +526,43 @@ private:
         row.attribution = Attribution::none;
     }
 
-    Status emit_row(PoolAllocation& row) {
+    Result<std::uint64_t> number_row() {
+        if (rows_numbered_ == kMaxNumber - 1) return too_many();
+        return ++rows_numbered_;
+    }
+
+    // A complete row: the complete form of an early-sent one (`sent_row`), or a new row.
+    Status emit_row(PoolAllocation& row, std::uint32_t sent_row) {
+        if (sent_row != 0) {  // its allocation stack was resolved when it was sent
+            row.row = sent_row;
+            set_module(row);
+            return sink_.on_pool_closed(row);
+        }
         if (row.alloc_stack_id != 0 && unresolved(row.alloc_stack_id)) {
             deferred_.push_back(row);  // its stack key is defined later (rundown at the end)
             return {};
         }
         set_module(row);
+        BP_TRY(row.row, number_row());
         return sink_.on_pool_allocation(row);
+    }
+
+    // Sends the rows allocated more than send_after_ ago that are still open, as they stand.
+    Status send_open_rows() {
+        while (!young_.empty() && young_.front().alloc_time < now_ - send_after_) {
+            if (young_.size() > kPrefetch) slots_.prefetch(young_[kPrefetch].slot);
+            const Young y = young_.front();
+            young_.pop_front();
+            Slot& s = slots_[y.slot];
+            if (s.serial != y.serial || s.closed) continue;                      // freed meanwhile
+            if (s.alloc_stack_id != 0 && unresolved(s.alloc_stack_id)) continue;  // module known at the end
+            PoolAllocation row = row_of(s);
+            set_module(row);
+            BP_TRY(row.row, number_row());
+            s.sent_row = static_cast<std::uint32_t>(row.row);
+            BP_TRY_STATUS(sink_.on_pool_open(row));
+        }
+        return {};
     }
 
     // Emits closed rows whose stack horizon has passed (all of them when `all`); drops old waits.
@@ -527,9 +576,10 @@ private:
             row.freed = true;
             row.free_time = c.free_time;
             row.implicitly_freed = c.implicit;
+            const std::uint32_t sent_row = slots_[c.slot].sent_row;
             slots_[c.slot].serial = 0;
             free_slots_.push_back(c.slot);
-            BP_TRY_STATUS(emit_row(row));
+            BP_TRY_STATUS(emit_row(row, sent_row));
         }
         while (!waits_.empty() && (all || waits_.front().ts + horizon_ < now_)) waits_.pop_front();
         return {};
@@ -654,7 +704,7 @@ private:
         // In allocation order: (serial, slot) pairs sort without touching the rows.
         // Every closed row was emitted (expire(true)), so the slots in use are exactly the open rows:
         // one pass over the slots in memory order, not a cache miss per row through the table.
-        std::vector<std::pair<std::uint64_t, std::uint32_t>> still_open;
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> still_open;
         still_open.reserve(open_.size());
         for (std::uint32_t slot = 0; slot < slots_.size(); ++slot) {
             if (slots_[slot].serial != 0) still_open.emplace_back(slots_[slot].serial, slot);
@@ -669,7 +719,7 @@ private:
             if (i + kPrefetch < still_open.size()) slots_.prefetch(still_open[i + kPrefetch].second);
             const std::uint32_t slot = still_open[i].second;
             PoolAllocation row = row_of(slots_[slot]);
-            BP_TRY_STATUS(emit_row(row));
+            BP_TRY_STATUS(emit_row(row, slots_[slot].sent_row));
         }
         open_.clear();
         // Rows whose stack keys were defined late (or never): resolved now.
@@ -677,6 +727,7 @@ private:
             if (row.alloc_stack_id != 0 && unresolved(row.alloc_stack_id)) row.alloc_stack_id = 0;
             if (row.free_stack_id != 0 && unresolved(row.free_stack_id)) row.free_stack_id = 0;
             set_module(row);
+            BP_TRY(row.row, number_row());
             BP_TRY_STATUS(sink_.on_pool_allocation(row));
         }
         // Resident set rows, aggregated by (snapshot, category, path, list).
@@ -740,12 +791,19 @@ private:
         std::int64_t free_time;  // raw clock
         std::int64_t ready;      // emitted once the clock passes this (the stack horizon)
     };
+    struct Young {  // an allocation, in time order, until send_open_rows() looks at it
+        std::int64_t alloc_time;
+        std::uint32_t slot;
+        std::uint32_t serial;
+    };
 
     const etl::EtlFile& file_;
     const AnalyzerOptions& opt_;
     FootprintSink& sink_;
     etl::TraceClock clock_;
     std::int64_t horizon_ = 1;
+    std::int64_t send_after_ = 0;  // ticks; 0: rows are never sent early
+    std::uint64_t rows_numbered_ = 0;
     std::int64_t now_ = 0;
     std::int64_t last_ts_ = 0;
     std::uint64_t events_ = 0;
@@ -760,11 +818,12 @@ private:
 
     SlotStore slots_;
     std::vector<std::uint32_t> free_slots_;
-    std::uint64_t serial_ = 0;
+    std::uint32_t serial_ = 0;
     std::uint64_t peak_live_ = 0;
     AddressTable open_;  // (address, session) → slot of the open row
     std::deque<Closed> closed_;
     std::deque<Wait> waits_;
+    std::deque<Young> young_;  // only with send_after_
     std::vector<PoolAllocation> deferred_;
     std::map<std::uint64_t, std::pair<std::uint64_t, std::uint32_t>> big_live_;  // address → (size, tag)
 

@@ -41,6 +41,10 @@ Status ThreadedSink::deliver(Item& item) {
                 return inner_.on_stack(x);
             } else if constexpr (std::is_same_v<T, PoolAllocation>) {
                 return inner_.on_pool_allocation(x);
+            } else if constexpr (std::is_same_v<T, OpenPoolRow>) {
+                return inner_.on_pool_open(x.row);
+            } else if constexpr (std::is_same_v<T, ClosedPoolRow>) {
+                return inner_.on_pool_closed(x.row);
             } else if constexpr (std::is_same_v<T, PoolSnapRow>) {
                 return inner_.on_pool_snap(x);
             } else if constexpr (std::is_same_v<T, ResidentRow>) {

@@ -328,7 +328,7 @@ Result<CampaignSummary> AgentStore::campaign_summary(const CampaignQuery& query)
 
 Result<std::map<std::string, std::int64_t>> AgentStore::table_row_counts() {
     BP_TRY(auto tables,
-           state_->db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"));
+           state_->db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') ORDER BY name"));
     std::vector<std::string> names;
     for (;;) {
         BP_TRY(bool row, tables.step());
@@ -337,7 +337,7 @@ Result<std::map<std::string, std::int64_t>> AgentStore::table_row_counts() {
     }
     std::map<std::string, std::int64_t> out;
     for (const std::string& name : names) {
-        // Table names come from sqlite_schema itself; quote them as identifiers anyway.
+        // Names come from sqlite_schema itself; quote them as identifiers anyway.
         std::string quoted = "\"";
         for (char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
         quoted += '"';

@@ -52,6 +52,7 @@ Result<IngestFileOutcome> ingest_etl_file(AgentStore& store, const std::string& 
     footprint::AnalyzerOptions analysis;
     analysis.pooltags = options.pooltags;
     analysis.progress = options.progress;
+    analysis.send_open_after = options.send_open_after;
     if (options.identify) {
         analysis.check = [&]() -> Status {
             const auto& d = poll_digest();

@@ -41,15 +41,23 @@ std::vector<PoolTableRow> pool_table_rows(std::int64_t trace_id, std::vector<foo
 Result<std::vector<PoolTableRow>> summarize_pool_rows(sqlite::Database& db, std::int64_t trace_id,
                                                       const footprint::Window& window,
                                                       const std::optional<std::string>& tag) {
+    // The rows as written and the late frees of those written early (schema 005), both in id order,
+    // merged here: through the pool_allocations view SQLite looks each row's free up in the B-tree,
+    // which made a window query over 5.4 M rows 75% slower.
     std::string sql =
         "SELECT tag, pool_type, size, address, session_id, alloc_time, free_time, implicitly_freed, "
         "process_id,"
-        " thread_id, alloc_stack_id, free_stack_id, module_id, attribution"
-        " FROM pool_allocations WHERE trace_id = ?1";
+        " thread_id, alloc_stack_id, free_stack_id, module_id, attribution, id"
+        " FROM pool_allocation_rows WHERE trace_id = ?1";
     if (tag) sql += " AND tag IN (SELECT tag FROM pool_tags WHERE name = ?2)";
+    sql += " ORDER BY id";
     BP_TRY(sqlite::Statement rows, db.prepare(sql));
     rows.bind(1, trace_id);
     if (tag) rows.bind(2, *tag);
+    BP_TRY(sqlite::Statement late, db.prepare("SELECT id, free_time, implicitly_freed, free_stack_id"
+                                              " FROM pool_late_frees WHERE trace_id = ?1 ORDER BY id"));
+    late.bind(1, trace_id);
+    BP_TRY(bool late_more, late.step());
     BP_TRY(sqlite::Statement module_name, db.prepare("SELECT name FROM modules WHERE id = ?1"));
 
     std::unordered_map<std::int64_t, std::string> modules;
@@ -77,6 +85,16 @@ Result<std::vector<PoolTableRow>> summarize_pool_rows(sqlite::Database& db, std:
         const std::int64_t module_id = rows.column_int(12);
         const auto attribution = static_cast<unsigned>(rows.column_int(13));
         row.attribution = static_cast<footprint::Attribution>(attribution);
+        const std::int64_t id = rows.column_int(14);
+        while (late_more && late.column_int(0) < id) {
+            BP_TRY(late_more, late.step());
+        }
+        if (late_more && late.column_int(0) == id) {
+            row.freed = true;
+            row.free_time = late.column_int(1);
+            row.implicitly_freed = late.column_int(2) != 0;
+            row.free_stack_id = static_cast<std::uint32_t>(late.column_int(3));
+        }
 
         auto module_it = modules.find(module_id);
         if (module_it == modules.end()) {

@@ -71,3 +71,75 @@ TEST_CASE("ThreadedSink stops at the inner sink's first error and reports it", "
     CHECK_FALSE(inner.finished);
     CHECK(inner.rows == 500);  // nothing reached the sink after its error
 }
+
+namespace {
+// Records the kind of each pool call, in order.
+class PoolCallLog final : public footprint::FootprintSink {
+public:
+    Status on_image(const footprint::Image&) override { return {}; }
+    Status on_stack(const footprint::Stack&) override { return {}; }
+    Status on_pool_allocation(const footprint::PoolAllocation& row) override { return log('a', row); }
+    Status on_pool_open(const footprint::PoolAllocation& row) override { return log('o', row); }
+    Status on_pool_closed(const footprint::PoolAllocation& row) override { return log('c', row); }
+    Status on_pool_snap(const footprint::PoolSnapRow&) override { return {}; }
+    Status on_resident(const footprint::ResidentRow&) override { return {}; }
+    Status on_meminfo(const footprint::MemInfoSample&) override { return {}; }
+    Status on_finish(const footprint::TraceInfo&, const footprint::Window&) override { return {}; }
+    std::string calls;
+    std::vector<std::uint64_t> rows;
+
+private:
+    Status log(char kind, const footprint::PoolAllocation& row) {
+        calls += kind;
+        rows.push_back(row.row);
+        return {};
+    }
+};
+}  // namespace
+
+TEST_CASE("ThreadedSink passes early rows and their complete forms on, and feeds only complete rows to the table",
+          "[footprint][threads]") {
+    PoolCallLog inner;
+    auto table = std::make_shared<footprint::WholeTracePoolTable>();
+    {
+        footprint::ThreadedSink threaded(inner, 3, 2);
+        threaded.feed_on_this_thread(table);
+        footprint::PoolAllocation row;
+        row.tag = 0x41414141;
+        row.size = 100;
+        row.alloc_time = 10;
+        row.row = 1;
+        REQUIRE(threaded.on_pool_open(row));  // 1 sent early, open
+        footprint::PoolAllocation other = row;
+        other.row = 2;
+        other.freed = true;
+        other.free_time = 12;
+        REQUIRE(threaded.on_pool_allocation(other));  // 2 complete at once
+        row.freed = true;
+        row.free_time = 30;
+        REQUIRE(threaded.on_pool_closed(row));  // 1 complete: freed later
+        REQUIRE(threaded.on_finish({}, {0, 100}));
+    }
+    CHECK(inner.calls == "oac");
+    CHECK(inner.rows == std::vector<std::uint64_t>{1, 2, 1});
+    // The table saw rows 2 and 1 once each, both freed inside the window (AIFI): the early form of 1
+    // would have added an AIFO row.
+    auto summary = table->finish({0, 100});
+    REQUIRE(summary);
+    REQUIRE(summary->size() == 1);
+    CHECK((*summary)[0].count == 2);
+    CHECK((*summary)[0].type == footprint::PoolLifetimeType::aifi);
+    CHECK((*summary)[0].peak_outstanding == 200);
+}
+
+TEST_CASE("a sink that ignores early rows gets each row once, complete", "[footprint]") {
+    footprint::MemorySink sink;
+    footprint::PoolAllocation row;
+    row.row = 1;
+    REQUIRE(sink.on_pool_open(row));
+    CHECK(sink.pool.empty());
+    row.freed = true;
+    REQUIRE(sink.on_pool_closed(row));
+    REQUIRE(sink.pool.size() == 1);
+    CHECK(sink.pool[0].freed);
+}

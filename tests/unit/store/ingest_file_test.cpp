@@ -2,6 +2,9 @@
 // generated trace into a real SQLite file; duplicates are refused whichever thread finds them.
 #include "bootprint/store/ingest_file.hpp"
 
+#include <sqlite3.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -27,6 +30,29 @@ std::string write_default_trace(const bp::test::TempDir& dir, const std::string&
     INFO((written ? "" : written.error().describe()));
     REQUIRE(written);
     return path;
+}
+
+// Every row of a query as text, through SQLite itself (not the store's code).
+std::vector<std::vector<std::string>> query(const std::string& db_path, const std::string& sql) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    std::vector<std::vector<std::string>> rows;
+    char* message = nullptr;
+    const int rc = sqlite3_exec(
+        db, sql.c_str(),
+        [](void* out, int n, char** values, char**) {
+            std::vector<std::string> row;
+            for (int i = 0; i < n; ++i) row.emplace_back(values[i] ? values[i] : "NULL");
+            static_cast<std::vector<std::vector<std::string>>*>(out)->push_back(std::move(row));
+            return 0;
+        },
+        &rows, &message);
+    const std::string error = message ? message : "";
+    sqlite3_free(message);
+    sqlite3_close(db);
+    INFO(sql << ": " << error);
+    REQUIRE(rc == SQLITE_OK);
+    return rows;
 }
 
 std::map<std::string, std::int64_t> counts_of(AgentStore& store) {
@@ -155,5 +181,70 @@ TEST_CASE("an ingest begun without a sha256 gets it at commit and refuses a know
         auto committed = in->commit();
         REQUIRE_FALSE(committed);
         CHECK(committed.error().code == Errc::internal);
+    }
+}
+
+TEST_CASE("rows written early and their late frees read back as the rows written complete", "[store][ingest]") {
+    bp::test::TempDir dir;
+    const std::string trace = write_default_trace(dir, "boot.etl");
+    std::map<double, IngestFileOutcome> outcomes;
+    for (double after : {0.0, 1.0}) {
+        auto store = AgentStore::open(dir.file("fp-" + std::to_string(after) + ".db"));
+        REQUIRE(store);
+        IngestFileOptions options;
+        options.send_open_after = after;
+        auto out = ingest_etl_file(*store, trace, options);
+        INFO((out ? "" : out.error().describe()));
+        REQUIRE(out);
+        outcomes[after] = *out;
+    }
+    const std::string complete = dir.file("fp-" + std::to_string(0.0) + ".db");
+    const std::string early = dir.file("fp-" + std::to_string(1.0) + ".db");
+    CHECK(outcomes[0.0].counts.late_frees == 0);
+    CHECK(outcomes[1.0].counts.late_frees > 100);
+    CHECK(outcomes[1.0].counts.pool_rows == outcomes[0.0].counts.pool_rows);
+    const auto late = query(early, "SELECT count(*) FROM pool_late_frees");
+    CHECK(late[0][0] == std::to_string(outcomes[1.0].counts.late_frees));
+    // Early rows are stored open; each late free closes one of them.
+    CHECK(query(early, "SELECT count(*) FROM pool_late_frees f JOIN pool_allocation_rows r USING (trace_id, id)"
+                       " WHERE r.free_time IS NULL")[0][0] == late[0][0]);
+
+    // The same lifetimes, whatever the order they were numbered in: every column but the id.
+    const std::string lifetimes =
+        "SELECT tag, pool_type, size, address, session_id, alloc_time, free_time, implicitly_freed, process_id,"
+        " thread_id, alloc_stack_id, free_stack_id, module_id, attribution FROM pool_allocations";
+    auto a = query(complete, lifetimes);
+    auto b = query(early, lifetimes);
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    CHECK(a.size() == outcomes[0.0].counts.pool_rows);
+    CHECK(a == b);
+    // Still open at the end, in both: the same number of rows without a free.
+    CHECK(query(complete, "SELECT count(*) FROM pool_allocations WHERE free_time IS NULL") ==
+          query(early, "SELECT count(*) FROM pool_allocations WHERE free_time IS NULL"));
+
+    // The pool table stored at ingest, and one summarized again from the rows for a window.
+    const std::string table = "SELECT tag, module, paged, type, count, size, impacting_size, peak_outstanding,"
+                              " attribution FROM pool_summary ORDER BY id";
+    CHECK(query(complete, table) == query(early, table));
+    CHECK(query(complete, table).size() > 10);
+    PoolQuery window;
+    window.from_seconds = 5;
+    window.to_seconds = 30;
+    auto from_complete = AgentStore::open(complete, {false});
+    auto from_early = AgentStore::open(early, {false});
+    REQUIRE(from_complete);
+    REQUIRE(from_early);
+    auto ta = from_complete->pool_table(window);
+    auto tb = from_early->pool_table(window);
+    REQUIRE(ta);
+    REQUIRE(tb);
+    REQUIRE(ta->size() == tb->size());
+    REQUIRE_FALSE(ta->empty());
+    for (std::size_t i = 0; i < ta->size(); ++i) {
+        const auto& x = (*ta)[i].row;
+        const auto& y = (*tb)[i].row;
+        CHECK(std::tie(x.tag, x.module, x.paged, x.type, x.count, x.size, x.impacting_size, x.peak_outstanding) ==
+              std::tie(y.tag, y.module, y.paged, y.type, y.count, y.size, y.impacting_size, y.peak_outstanding));
     }
 }

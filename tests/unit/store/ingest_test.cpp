@@ -174,6 +174,33 @@ TEST_CASE("ingest: a failed or abandoned ingest leaves no rows") {
         ingest->reset();
         require_empty(*store);
     }
+    SECTION("an early row out of its place, or the complete form of a row never written: refused, rolled back") {
+        auto ingest = store->begin_ingest(facts("x"));
+        REQUIRE(ingest);
+        Ingest& sink = **ingest;
+        feed_all_kinds(sink);
+        const std::uint64_t next = sink.counts().pool_rows + 1;
+        auto row = pool_row("Aaaa", "a.sys", false, 1, 1100, std::nullopt);
+        SECTION("numbered past the next row") {
+            row.row = next + 1;
+            auto early = sink.on_pool_open(row);
+            REQUIRE_FALSE(early);
+            CHECK(early.error().code == bp::Errc::internal);
+            CHECK_THAT(early.error().message, Catch::Contains("pool row " + std::to_string(next + 1)));
+        }
+        SECTION("closing a row not written yet") {
+            row.row = next;
+            row.freed = true;
+            row.free_time = 1500;
+            auto closed = sink.on_pool_closed(row);
+            REQUIRE_FALSE(closed);
+            CHECK(closed.error().code == bp::Errc::internal);
+        }
+        CHECK_FALSE(sink.commit());
+        require_empty(*store);
+        ingest->reset();
+        require_empty(*store);
+    }
     SECTION("commit before on_finish is refused") {
         auto ingest = store->begin_ingest(facts("x"));
         REQUIRE(ingest);

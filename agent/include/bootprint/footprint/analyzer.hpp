@@ -28,6 +28,17 @@ public:
     virtual Status on_image(const Image& image) = 0;
     virtual Status on_stack(const Stack& stack) = 0;
     virtual Status on_pool_allocation(const PoolAllocation& row) = 0;
+    // Early-sent rows (only with AnalyzerOptions::send_open_after): a row open for that long is sent
+    // as it stands (not freed, free fields empty) through on_pool_open, so that a store can write it
+    // while the pass goes on instead of after the last event; its complete form follows later, once,
+    // through on_pool_closed with the same PoolAllocation::row — freed, or still open at the end.
+    // Only the fields a free sets (freed, free_time, implicitly_freed, free_stack_id) can differ.
+    // By default an early row is ignored and its complete form is an ordinary row.
+    virtual Status on_pool_open(const PoolAllocation& row) {
+        (void)row;
+        return {};
+    }
+    virtual Status on_pool_closed(const PoolAllocation& row) { return on_pool_allocation(row); }
     virtual Status on_pool_snap(const PoolSnapRow& row) = 0;
     virtual Status on_resident(const ResidentRow& row) = 0;
     virtual Status on_meminfo(const MemInfoSample& sample) = 0;
@@ -43,6 +54,9 @@ struct AnalyzerOptions {
     // Polled now and then (every 65,536 events, with `progress`): an error stops the analysis and is
     // returned as its result (a caller's reason to stop, e.g. the file turned out to be known).
     std::function<Status()> check;
+    // Seconds of trace time after which a row still open is sent early (FootprintSink::on_pool_open);
+    // 0: never, every row is sent once, complete.
+    double send_open_after = 0;
 };
 
 Result<TraceInfo> analyze_trace(const etl::EtlFile& file, const AnalyzerOptions& options, FootprintSink& sink);

@@ -96,6 +96,9 @@ struct PoolAllocation {
     std::uint32_t free_stack_id = 0;
     std::string module;  // Pool Tag Module
     Attribution attribution = Attribution::none;
+    // The analyzer numbers pool rows 1, 2, ... in the order it first hands them to the sink (an
+    // early-sent row keeps its number when its complete form follows); 0 for rows made elsewhere.
+    std::uint64_t row = 0;
 };
 
 // AIFI/AOFI/AIFO/AOFO against a window (WPA perf_pool rule, kernel-events.md §3.2).

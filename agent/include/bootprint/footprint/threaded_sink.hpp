@@ -33,9 +33,14 @@ public:
         if (table_) table_->add(row);
         return put(row);
     }
-    // Feeds `table` with every pool row on the producer's thread (the analysis thread usually has
-    // time to spare, the inner sink's thread does not); everything fed happens before the inner
-    // sink's on_finish.
+    Status on_pool_open(const PoolAllocation& row) override { return put(OpenPoolRow{row}); }
+    Status on_pool_closed(const PoolAllocation& row) override {
+        if (table_) table_->add(row);
+        return put(ClosedPoolRow{row});
+    }
+    // Feeds `table` with every complete pool row (not the early-sent forms) on the producer's thread
+    // (the analysis thread usually has time to spare, the inner sink's thread does not); everything
+    // fed happens before the inner sink's on_finish.
     void feed_on_this_thread(std::shared_ptr<WholeTracePoolTable> table) { table_ = std::move(table); }
     Status on_pool_snap(const PoolSnapRow& row) override { return put(row); }
     Status on_resident(const ResidentRow& row) override { return put(row); }
@@ -43,7 +48,14 @@ public:
     Status on_finish(const TraceInfo& info, const Window& whole_trace) override;
 
 private:
-    using Item = std::variant<Image, Stack, PoolAllocation, PoolSnapRow, ResidentRow, MemInfoSample>;
+    struct OpenPoolRow {
+        PoolAllocation row;
+    };
+    struct ClosedPoolRow {
+        PoolAllocation row;
+    };
+    using Item = std::variant<Image, Stack, PoolAllocation, OpenPoolRow, ClosedPoolRow, PoolSnapRow, ResidentRow,
+                              MemInfoSample>;
     template <class T>
     Status put(const T& item) {
         batch_.emplace_back(item);

@@ -187,7 +187,7 @@ class AgentStore {
     Result<std::vector<FunctionRow>> pool_by_function(const FunctionQuery& query);
     // The allocation stacks of `tag` per selected trace, by size descending.
     Result<std::vector<TagStack>> tag_stacks(const TraceFilter& traces, const std::string& tag);
-    // Rows per table (diagnostics and tests).
+    // Rows per table and view (diagnostics and tests).
     Result<std::map<std::string, std::int64_t>> table_row_counts();
 
   private:

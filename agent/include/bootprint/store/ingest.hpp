@@ -50,6 +50,7 @@ struct IngestCounts {
     std::uint64_t images = 0;
     std::uint64_t stacks = 0;
     std::uint64_t pool_rows = 0;
+    std::uint64_t late_frees = 0;  // frees of rows written early, in pool_late_frees
     std::uint64_t pool_snaps = 0;
     std::uint64_t resident_rows = 0;
     std::uint64_t meminfo_samples = 0;
@@ -81,6 +82,9 @@ class Ingest final : public footprint::FootprintSink {
     Status on_image(const footprint::Image& image) override;
     Status on_stack(const footprint::Stack& stack) override;
     Status on_pool_allocation(const footprint::PoolAllocation& row) override;
+    // Early rows are written at once; a later free goes to pool_late_frees (schema 005).
+    Status on_pool_open(const footprint::PoolAllocation& row) override;
+    Status on_pool_closed(const footprint::PoolAllocation& row) override;
     Status on_pool_snap(const footprint::PoolSnapRow& row) override;
     Status on_resident(const footprint::ResidentRow& row) override;
     Status on_meminfo(const footprint::MemInfoSample& sample) override;

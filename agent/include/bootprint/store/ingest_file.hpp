@@ -28,6 +28,10 @@ struct IngestFileOptions {
     footprint::FrameSymbolizer* symbolizer = nullptr;
     bool lenient = false;   // etl::ReaderOptions::lenient
     bool identify = true;   // false: no SHA-256 pass (a throw-away store); the trace is recorded as 64 zeros
+    // Rows still open after this many seconds of trace time are written while the analysis goes on
+    // (footprint::AnalyzerOptions::send_open_after; a later free goes to pool_late_frees); 0: every
+    // row is written once complete, those still open at the end after the last event.
+    double send_open_after = 3.0;
     // Called now and then from the caller's thread with the bytes of the file analysed so far.
     std::function<void(std::uint64_t done, std::uint64_t total)> progress;
 };
