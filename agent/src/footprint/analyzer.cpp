@@ -13,13 +13,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <deque>
 #include <map>
 #include <memory>
 #include <unordered_map>
 
 #include "bootprint/etl/event_decoders.hpp"
 #include "bootprint/footprint/address_table.hpp"
+#include "bootprint/footprint/ring_queue.hpp"
 #include "image_map.hpp"
 
 namespace bp::footprint {
@@ -480,13 +480,14 @@ private:
     Status attach(std::int64_t ts, std::uint32_t tid, const std::vector<std::uint64_t>& frames, std::uint32_t key_id) {
         // The stack follows its event closely: scan the waits backwards from the newest.
         Wait* best = nullptr;
-        for (auto it = waits_.rbegin(); it != waits_.rend() && it->ts >= ts; ++it) {
+        for (std::size_t i = waits_.size(); i-- > 0 && waits_[i].ts >= ts;) {
+            Wait* it = &waits_[i];
             if (it->ts != ts) continue;
             if (it->tid == tid) {
-                best = &*it;
+                best = it;
                 break;
             }
-            if (!best && it->tid == etl::kNoId) best = &*it;
+            if (!best && it->tid == etl::kNoId) best = it;
         }
         if (!best) return {};
         Slot& slot = slots_[best->slot];
@@ -821,9 +822,9 @@ private:
     std::uint32_t serial_ = 0;
     std::uint64_t peak_live_ = 0;
     AddressTable open_;  // (address, session) → slot of the open row
-    std::deque<Closed> closed_;
-    std::deque<Wait> waits_;
-    std::deque<Young> young_;  // only with send_after_
+    RingQueue<Closed> closed_;
+    RingQueue<Wait> waits_;
+    RingQueue<Young> young_;  // only with send_after_
     std::vector<PoolAllocation> deferred_;
     std::map<std::uint64_t, std::pair<std::uint64_t, std::uint32_t>> big_live_;  // address → (size, tag)
 
