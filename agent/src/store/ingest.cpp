@@ -498,6 +498,10 @@ Status Ingest::on_pool_open(const footprint::PoolAllocation& row) {
     return impl_->guard(impl_->write_pool(row));  // not in the pool table: its complete form will be
 }
 
+bool Ingest::wants_unchanged_closes() const {
+    return !impl_->table_fed_outside;
+}
+
 Status Ingest::on_pool_closed(const footprint::PoolAllocation& row) {
     BP_TRY_STATUS(impl_->check_open());
     if (!impl_->table_fed_outside) impl_->table->add(row);

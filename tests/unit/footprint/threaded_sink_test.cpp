@@ -85,8 +85,10 @@ public:
     Status on_resident(const footprint::ResidentRow&) override { return {}; }
     Status on_meminfo(const footprint::MemInfoSample&) override { return {}; }
     Status on_finish(const footprint::TraceInfo&, const footprint::Window&) override { return {}; }
+    bool wants_unchanged_closes() const override { return wants_unchanged; }
     std::string calls;
     std::vector<std::uint64_t> rows;
+    bool wants_unchanged = true;
 
 private:
     Status log(char kind, const footprint::PoolAllocation& row) {
@@ -100,6 +102,8 @@ private:
 TEST_CASE("ThreadedSink passes early rows and their complete forms on, and feeds only complete rows to the table",
           "[footprint][threads]") {
     PoolCallLog inner;
+    const bool wants_unchanged = GENERATE(true, false);
+    inner.wants_unchanged = wants_unchanged;
     auto table = std::make_shared<footprint::WholeTracePoolTable>();
     {
         footprint::ThreadedSink threaded(inner, 3, 2);
@@ -118,18 +122,32 @@ TEST_CASE("ThreadedSink passes early rows and their complete forms on, and feeds
         row.freed = true;
         row.free_time = 30;
         REQUIRE(threaded.on_pool_closed(row));  // 1 complete: freed later
+        footprint::PoolAllocation stays = other;
+        stays.row = 3;
+        stays.freed = false;
+        stays.free_time = 0;
+        REQUIRE(threaded.on_pool_open(stays));    // 3 sent early
+        REQUIRE(threaded.on_pool_closed(stays));  // ... and still open at the end
+        CHECK(threaded.wants_unchanged_closes());  // it feeds the table
         REQUIRE(threaded.on_finish({}, {0, 100}));
     }
-    CHECK(inner.calls == "oac");
-    CHECK(inner.rows == std::vector<std::uint64_t>{1, 2, 1});
-    // The table saw rows 2 and 1 once each, both freed inside the window (AIFI): the early form of 1
-    // would have added an AIFO row.
+    // The unchanged close of 3 reaches the inner sink only if it wants it.
+    CHECK(inner.calls == (wants_unchanged ? "oacoc" : "oaco"));
+    CHECK(inner.rows == (wants_unchanged ? std::vector<std::uint64_t>{1, 2, 1, 3, 3} : std::vector<std::uint64_t>{1, 2, 1, 3}));
+    // The table saw each complete row once: 2 and 1 freed inside the window (AIFI; the early form of 1
+    // would have made an AIFO row), 3 still allocated (AIFO), whatever the inner sink wanted.
     auto summary = table->finish({0, 100});
     REQUIRE(summary);
-    REQUIRE(summary->size() == 1);
-    CHECK((*summary)[0].count == 2);
-    CHECK((*summary)[0].type == footprint::PoolLifetimeType::aifi);
-    CHECK((*summary)[0].peak_outstanding == 200);
+    REQUIRE(summary->size() == 2);
+    for (const auto& group : *summary) {
+        if (group.type == footprint::PoolLifetimeType::aifi) {
+            CHECK(group.count == 2);
+            CHECK(group.peak_outstanding == 200);
+        } else {
+            CHECK(group.type == footprint::PoolLifetimeType::aifo);
+            CHECK(group.count == 1);
+        }
+    }
 }
 
 TEST_CASE("a sink that ignores early rows gets each row once, complete", "[footprint]") {

@@ -36,8 +36,10 @@ public:
     Status on_pool_open(const PoolAllocation& row) override { return put(OpenPoolRow{row}); }
     Status on_pool_closed(const PoolAllocation& row) override {
         if (table_) table_->add(row);
+        if (!row.freed && !inner_.wants_unchanged_closes()) return {};
         return put(ClosedPoolRow{row});
     }
+    bool wants_unchanged_closes() const override { return table_ || inner_.wants_unchanged_closes(); }
     // Feeds `table` with every complete pool row (not the early-sent forms) on the producer's thread
     // (the analysis thread usually has time to spare, the inner sink's thread does not); everything
     // fed happens before the inner sink's on_finish.
@@ -66,7 +68,7 @@ private:
     void work();                   // the worker thread
     Status deliver(Item& item);    // one item to the inner sink
 
-    FootprintSink& inner_;
+    FootprintSink& inner_;  // its wants_unchanged_closes() is asked on the producer's thread
     const std::size_t batch_rows_;
     const std::size_t max_batches_;
     std::vector<Item> batch_;  // owned by the producer

@@ -85,6 +85,8 @@ class Ingest final : public footprint::FootprintSink {
     // Early rows are written at once; a later free goes to pool_late_frees (schema 005).
     Status on_pool_open(const footprint::PoolAllocation& row) override;
     Status on_pool_closed(const footprint::PoolAllocation& row) override;
+    // Only while it feeds the pool table itself (pool_table_feed() not taken).
+    bool wants_unchanged_closes() const override;
     Status on_pool_snap(const footprint::PoolSnapRow& row) override;
     Status on_resident(const footprint::ResidentRow& row) override;
     Status on_meminfo(const footprint::MemInfoSample& sample) override;
