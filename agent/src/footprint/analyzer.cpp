@@ -702,25 +702,33 @@ private:
     // ---- finish ------------------------------------------------------------------------------------
     Result<TraceInfo> finish() {
         // Rows still open: never freed inside the trace ("freed outside").
-        // In allocation order: (serial, slot) pairs sort without touching the rows.
         // Every closed row was emitted (expire(true)), so the slots in use are exactly the open rows:
-        // one pass over the slots in memory order, not a cache miss per row through the table.
-        std::vector<std::pair<std::uint32_t, std::uint32_t>> still_open;
-        still_open.reserve(open_.size());
+        // one pass over the slots in memory order, not a cache miss per row through the table. Rows
+        // sent early are complete as they are and go now, in that order; the others are numbered in
+        // allocation order: (serial, slot) pairs sort without touching the rows.
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> unsent;
+        std::size_t in_use = 0;
         for (std::uint32_t slot = 0; slot < slots_.size(); ++slot) {
-            if (slots_[slot].serial != 0) still_open.emplace_back(slots_[slot].serial, slot);
+            const Slot& s = slots_[slot];
+            if (s.serial == 0) continue;
+            ++in_use;
+            if (s.sent_row == 0) {
+                unsent.emplace_back(s.serial, slot);
+                continue;
+            }
+            PoolAllocation row = row_of(s);
+            BP_TRY_STATUS(emit_row(row, s.sent_row));
         }
-        if (still_open.size() != open_.size()) {
-            return make_error(Errc::internal, std::to_string(still_open.size()) + " slots in use for " +
+        if (in_use != open_.size()) {
+            return make_error(Errc::internal, std::to_string(in_use) + " slots in use for " +
                                                   std::to_string(open_.size()) + " open rows")
                 .with_path(file_.path());
         }
-        std::sort(still_open.begin(), still_open.end());
-        for (std::size_t i = 0; i < still_open.size(); ++i) {
-            if (i + kPrefetch < still_open.size()) slots_.prefetch(still_open[i + kPrefetch].second);
-            const std::uint32_t slot = still_open[i].second;
-            PoolAllocation row = row_of(slots_[slot]);
-            BP_TRY_STATUS(emit_row(row, slots_[slot].sent_row));
+        std::sort(unsent.begin(), unsent.end());
+        for (std::size_t i = 0; i < unsent.size(); ++i) {
+            if (i + kPrefetch < unsent.size()) slots_.prefetch(unsent[i + kPrefetch].second);
+            PoolAllocation row = row_of(slots_[unsent[i].second]);
+            BP_TRY_STATUS(emit_row(row, 0));
         }
         open_.clear();
         // Rows whose stack keys were defined late (or never): resolved now.
