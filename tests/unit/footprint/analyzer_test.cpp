@@ -363,8 +363,10 @@ TEST_CASE("a scenario driver's PDB identity travels as DbgID_RSDS to the analyze
     CHECK(bad.error().message.find("not a GUID") != std::string::npos);
 }
 
-TEST_CASE("the caller's check stops the analysis with its error", "[footprint]") {
-    test::TempDir dir;
+namespace {
+// The default scenario ×3 in `dir`: over 2 × 65,536 events, so that what the analyzer does every
+// 65,536 events (the caller's check, early rows) happens more than once.
+std::string write_busy_boot(const test::TempDir& dir) {
     auto scenario = writer::parse_scenario(writer::default_scenario_json(), "default");
     REQUIRE(scenario);
     const std::string path = dir.file("boot.etl");
@@ -372,7 +374,14 @@ TEST_CASE("the caller's check stops the analysis with its error", "[footprint]")
     opt.scale = 3;
     auto written = writer::write_boot_trace(*scenario, path, opt);
     REQUIRE(written);
-    REQUIRE(written->write.events > 2 * 65536);  // polled at least twice
+    REQUIRE(written->write.events > 2 * 65536);
+    return path;
+}
+}  // namespace
+
+TEST_CASE("the caller's check stops the analysis with its error", "[footprint]") {
+    test::TempDir dir;
+    const std::string path = write_busy_boot(dir);
     auto file = etl::EtlFile::open(path);
     REQUIRE(file);
 
@@ -436,12 +445,7 @@ auto fields(const footprint::PoolAllocation& r) {
 
 TEST_CASE("rows sent early come back complete once, and the complete rows are those sent without", "[footprint]") {
     test::TempDir dir;
-    auto scenario = writer::parse_scenario(writer::default_scenario_json(), "default");
-    REQUIRE(scenario);
-    const std::string path = dir.file("boot.etl");
-    writer::BootTraceOptions opt;
-    opt.scale = 3;  // > 65,536 events per 40 s: open rows are looked at several times during the pass
-    REQUIRE(writer::write_boot_trace(*scenario, path, opt));
+    const std::string path = write_busy_boot(dir);  // open rows are looked at several times
     auto file = etl::EtlFile::open(path);
     REQUIRE(file);
 
