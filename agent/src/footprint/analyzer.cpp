@@ -60,6 +60,7 @@ public:
     Analyzer(const etl::EtlFile& file, const AnalyzerOptions& opt, FootprintSink& sink)
         : file_(file), opt_(opt), sink_(sink), clock_(file.clock()) {
         horizon_ = std::max<std::int64_t>(clock_.ticks_from_seconds(0.010), 1);
+        poll_every_ = until_poll_ = std::max<std::uint32_t>(opt_.poll_every, 1);
         if (opt_.send_open_after > 0) {
             // Never before the stack horizon: an early row has its allocation stack.
             send_after_ = std::max(clock_.ticks_from_seconds(opt_.send_open_after), horizon_ + 1);
@@ -80,7 +81,8 @@ public:
                 last_ts_ = std::max(last_ts_, e->timestamp);
             }
             BP_TRY_STATUS(handle(*e));
-            if ((events_ & 0xFFFF) == 0) {
+            if (--until_poll_ == 0) {
+                until_poll_ = poll_every_;
                 BP_TRY_STATUS(expire(false));
                 if (send_after_ != 0) BP_TRY_STATUS(send_open_rows());
                 max_offset = std::max(max_offset, e->buffer_offset);
@@ -812,6 +814,8 @@ private:
     etl::TraceClock clock_;
     std::int64_t horizon_ = 1;
     std::int64_t send_after_ = 0;  // ticks; 0: rows are never sent early
+    std::uint32_t poll_every_ = 65536;
+    std::uint32_t until_poll_ = 65536;  // events until the next periodic work
     std::uint64_t rows_numbered_ = 0;
     std::int64_t now_ = 0;
     std::int64_t last_ts_ = 0;

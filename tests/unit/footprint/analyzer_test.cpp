@@ -495,3 +495,40 @@ TEST_CASE("rows sent early come back complete once, and the complete rows are th
     std::sort(without.begin(), without.end());
     CHECK(with == without);
 }
+
+TEST_CASE("early rows on the golden pool scenario, looked for at every event", "[footprint][golden]") {
+    test::TempDir dir;
+    auto scenario = writer::parse_scenario(kPoolScenario, "golden");
+    REQUIRE(scenario);
+    const std::string path = dir.file("golden.etl");
+    REQUIRE(writer::write_boot_trace(*scenario, path, {}));
+    auto file = etl::EtlFile::open(path);
+    REQUIRE(file);
+    footprint::MemorySink plain;
+    REQUIRE(footprint::analyze_trace(*file, {}, plain));
+    footprint::AnalyzerOptions options;
+    options.send_open_after = 0.5;
+    options.poll_every = 1;
+    EarlyRecorder early;
+    REQUIRE(footprint::analyze_trace(*file, options, early));
+
+    // Sent early: the rows open for more than 0.5 s when an event goes by (the look comes after the
+    // event). Abcd 1 s (seen at 1.7 s; freed at 2 s: a late free), Sess 1.5 s (its free at 1.7 s is
+    // for another session: open to the end), BigP 2.5 s, Abcd 3 s (at 3.5 s it is exactly 0.5 s old:
+    // not yet; at 4 s), Kern 3.5 s, Ptag 4.5 s. Not the first Reus (5 s): the next event, at 6 s,
+    // replaces it before the look; nor the second (6 s): no event follows it.
+    std::multiset<std::string> sent;
+    for (const auto& [number, row] : early.open) sent.insert(etl::pool_tag_string(row.tag));
+    CHECK(sent == std::multiset<std::string>{"Abcd", "Abcd", "Sess", "BigP", "Kern", "Ptag"});
+    std::size_t freed_later = 0;
+    for (const auto& row : early.complete) freed_later += early.open.contains(row.row) && row.freed;
+    CHECK(freed_later == 1);
+    CHECK(early.closed.size() == early.open.size());
+
+    std::vector<decltype(fields(plain.pool[0]))> with, without;
+    for (const auto& row : early.complete) with.push_back(fields(row));
+    for (const auto& row : plain.pool) without.push_back(fields(row));
+    std::sort(with.begin(), with.end());
+    std::sort(without.begin(), without.end());
+    CHECK(with == without);
+}

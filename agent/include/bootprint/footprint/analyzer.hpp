@@ -55,12 +55,15 @@ struct AnalyzerOptions {
     // Progress: called now and then with the bytes of the file consumed so far (buffers loaded).
     std::function<void(std::uint64_t done, std::uint64_t total)> progress;
     std::string sha256;  // filled into TraceInfo when the caller computed it
-    // Polled now and then (every 65,536 events, with `progress`): an error stops the analysis and is
+    // Polled now and then (every `poll_every` events, with `progress`): an error stops the analysis and is
     // returned as its result (a caller's reason to stop, e.g. the file turned out to be known).
     std::function<Status()> check;
     // Seconds of trace time after which a row still open is sent early (FootprintSink::on_pool_open);
     // 0: never, every row is sent once, complete.
     double send_open_after = 0;
+    // Events between two looks at the clock for the periodic work (expiring closed rows, early rows,
+    // progress, check). Small values are for tests and fuzzing.
+    std::uint32_t poll_every = 65536;
 };
 
 Result<TraceInfo> analyze_trace(const etl::EtlFile& file, const AnalyzerOptions& options, FootprintSink& sink);
