@@ -441,20 +441,36 @@ auto fields(const footprint::PoolAllocation& r) {
                       r.module, r.attribution);
 }
 
+// The rows' fields, sorted: the rows as a multiset.
+auto sorted_fields(const std::vector<footprint::PoolAllocation>& rows) {
+    std::vector<decltype(fields(rows.front()))> out;
+    for (const auto& row : rows) out.push_back(fields(row));
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// One trace analysed without early rows and with `options`.
+struct BothWays {
+    footprint::MemorySink plain;
+    EarlyRecorder early;
+};
+void analyse_both_ways(const std::string& path, const footprint::AnalyzerOptions& options, BothWays& out) {
+    auto file = etl::EtlFile::open(path);
+    REQUIRE(file);
+    REQUIRE(footprint::analyze_trace(*file, {}, out.plain));
+    REQUIRE(footprint::analyze_trace(*file, options, out.early));
+}
+
 }  // namespace
 
 TEST_CASE("rows sent early come back complete once, and the complete rows are those sent without", "[footprint]") {
     test::TempDir dir;
-    const std::string path = write_busy_boot(dir);  // open rows are looked at several times
-    auto file = etl::EtlFile::open(path);
-    REQUIRE(file);
-
-    footprint::MemorySink plain;
-    REQUIRE(footprint::analyze_trace(*file, {}, plain));
     footprint::AnalyzerOptions options;
     options.send_open_after = 1.0;
-    EarlyRecorder early;
-    REQUIRE(footprint::analyze_trace(*file, options, early));
+    BothWays both;
+    analyse_both_ways(write_busy_boot(dir), options, both);  // open rows are looked at several times
+    const auto& plain = both.plain;
+    const auto& early = both.early;
 
     // Without the option rows are numbered in the order they are sent; with it, in the order first sent.
     for (std::size_t i = 0; i < plain.pool.size(); ++i) REQUIRE(plain.pool[i].row == i + 1);
@@ -488,12 +504,7 @@ TEST_CASE("rows sent early come back complete once, and the complete rows are th
     // The complete rows are the rows of the analysis without early rows (the early ones still open at
     // the end come in memory order, so compare them as sets).
     REQUIRE(early.complete.size() == plain.pool.size());
-    std::vector<decltype(fields(plain.pool[0]))> with, without;
-    for (const auto& row : early.complete) with.push_back(fields(row));
-    for (const auto& row : plain.pool) without.push_back(fields(row));
-    std::sort(with.begin(), with.end());
-    std::sort(without.begin(), without.end());
-    CHECK(with == without);
+    CHECK(sorted_fields(early.complete) == sorted_fields(plain.pool));
 }
 
 TEST_CASE("early rows on the golden pool scenario, looked for at every event", "[footprint][golden]") {
@@ -502,15 +513,12 @@ TEST_CASE("early rows on the golden pool scenario, looked for at every event", "
     REQUIRE(scenario);
     const std::string path = dir.file("golden.etl");
     REQUIRE(writer::write_boot_trace(*scenario, path, {}));
-    auto file = etl::EtlFile::open(path);
-    REQUIRE(file);
-    footprint::MemorySink plain;
-    REQUIRE(footprint::analyze_trace(*file, {}, plain));
     footprint::AnalyzerOptions options;
     options.send_open_after = 0.5;
     options.poll_every = 1;
-    EarlyRecorder early;
-    REQUIRE(footprint::analyze_trace(*file, options, early));
+    BothWays both;
+    analyse_both_ways(path, options, both);
+    const auto& early = both.early;
 
     // Sent early: the rows open for more than 0.5 s when an event goes by (the look comes after the
     // event). Abcd 1 s (seen at 1.7 s; freed at 2 s: a late free), Sess 1.5 s (its free at 1.7 s is
@@ -524,11 +532,5 @@ TEST_CASE("early rows on the golden pool scenario, looked for at every event", "
     for (const auto& row : early.complete) freed_later += early.open.contains(row.row) && row.freed;
     CHECK(freed_later == 1);
     CHECK(early.closed.size() == early.open.size());
-
-    std::vector<decltype(fields(plain.pool[0]))> with, without;
-    for (const auto& row : early.complete) with.push_back(fields(row));
-    for (const auto& row : plain.pool) without.push_back(fields(row));
-    std::sort(with.begin(), with.end());
-    std::sort(without.begin(), without.end());
-    CHECK(with == without);
+    CHECK(sorted_fields(early.complete) == sorted_fields(both.plain.pool));
 }
