@@ -93,6 +93,9 @@ struct Ingest::Impl {
     // caller took the feed (pool_table_feed()).
     std::shared_ptr<footprint::WholeTracePoolTable> table = std::make_shared<footprint::WholeTracePoolTable>();
     bool table_fed_outside = false;
+    void feed_table(const footprint::PoolAllocation& complete) {
+        if (!table_fed_outside) table->add(complete);
+    }
 
     std::unordered_map<std::string, std::int64_t> module_ids;
     std::unordered_set<std::uint32_t> tags_seen;
@@ -201,8 +204,8 @@ struct Ingest::Impl {
         return {};
     }
 
-    // Pool rows go to SQLite kPoolBatch at a time through one multi-row INSERT (a third cheaper per
-    // row than a statement per row); flush_pool() writes the rest one by one before the summary.
+    // Pool rows and late frees go to SQLite kPoolBatch at a time through one multi-row INSERT (a third
+    // cheaper per row than a statement per row); the rest one by one (write_rows).
     static constexpr int kPoolBatch = 16;
     static constexpr int kPoolColumns = 16;
     static constexpr int kLateFreeColumns = 5;
@@ -247,11 +250,26 @@ struct Ingest::Impl {
         s.bind(base + 16, static_cast<int>(v.attribution));
     }
 
-    Status flush_pool() {
-        for (const PoolValues& v : pool_pending) {
-            bind_pool(insert_pool, 0, v);
-            BP_TRY_STATUS(insert_pool.run());
+    // Writes `rows`: whole batches through `batch` (kPoolBatch rows of `columns` values), the rest
+    // through `single`. bind(statement, first parameter - 1, row).
+    template <class Row, class Bind>
+    Status write_rows(const std::vector<Row>& rows, sqlite::Statement& batch, sqlite::Statement& single, int columns,
+                      Bind bind) {
+        std::size_t i = 0;
+        for (; i + kPoolBatch <= rows.size(); i += kPoolBatch) {
+            for (int k = 0; k < kPoolBatch; ++k) bind(batch, k * columns, rows[i + k]);
+            BP_TRY_STATUS(batch.run());
         }
+        for (; i < rows.size(); ++i) {
+            bind(single, 0, rows[i]);
+            BP_TRY_STATUS(single.run());
+        }
+        return {};
+    }
+
+    Status flush_pool() {
+        BP_TRY_STATUS(write_rows(pool_pending, insert_pool_batch, insert_pool, kPoolColumns,
+                                 [this](sqlite::Statement& s, int base, const PoolValues& v) { bind_pool(s, base, v); }));
         pool_pending.clear();
         return {};
     }
@@ -278,11 +296,7 @@ struct Ingest::Impl {
                                 r.alloc_time, r.free_time, r.tag, r.pool_type, r.session_id, r.process_id,
                                 r.thread_id, r.alloc_stack_id, r.free_stack_id, r.attribution, r.alloc_known,
                                 r.freed, r.implicitly_freed});
-        if (pool_pending.size() == kPoolBatch) {
-            for (int i = 0; i < kPoolBatch; ++i) bind_pool(insert_pool_batch, i * kPoolColumns, pool_pending[i]);
-            BP_TRY_STATUS(insert_pool_batch.run());
-            pool_pending.clear();
-        }
+        if (pool_pending.size() == kPoolBatch) return flush_pool();
         return {};
     }
 
@@ -312,22 +326,14 @@ struct Ingest::Impl {
     Status flush_late_frees() {
         std::sort(late_frees.begin(), late_frees.end(),
                   [](const LateFree& a, const LateFree& b) { return a.row < b.row; });
-        const auto bind = [&](sqlite::Statement& s, int base, const LateFree& f) {
-            s.bind(base + 1, trace_id);
-            s.bind(base + 2, static_cast<std::int64_t>(f.row));
-            s.bind(base + 3, f.free_time);
-            s.bind(base + 4, f.implicitly_freed);
-            s.bind(base + 5, unless(f.free_stack_id, 0));
-        };
-        std::size_t i = 0;
-        for (; i + kPoolBatch <= late_frees.size(); i += kPoolBatch) {
-            for (int k = 0; k < kPoolBatch; ++k) bind(insert_late_free_batch, k * kLateFreeColumns, late_frees[i + k]);
-            BP_TRY_STATUS(insert_late_free_batch.run());
-        }
-        for (; i < late_frees.size(); ++i) {
-            bind(insert_late_free, 0, late_frees[i]);
-            BP_TRY_STATUS(insert_late_free.run());
-        }
+        BP_TRY_STATUS(write_rows(late_frees, insert_late_free_batch, insert_late_free, kLateFreeColumns,
+                                 [this](sqlite::Statement& s, int base, const LateFree& f) {
+                                     s.bind(base + 1, trace_id);
+                                     s.bind(base + 2, static_cast<std::int64_t>(f.row));
+                                     s.bind(base + 3, f.free_time);
+                                     s.bind(base + 4, f.implicitly_freed);
+                                     s.bind(base + 5, unless(f.free_stack_id, 0));
+                                 }));
         counts.late_frees += late_frees.size();
         late_frees = {};
         return {};
@@ -485,7 +491,7 @@ Status Ingest::on_stack(const footprint::Stack& stack) {
 
 Status Ingest::on_pool_allocation(const footprint::PoolAllocation& row) {
     BP_TRY_STATUS(impl_->check_open());
-    if (!impl_->table_fed_outside) impl_->table->add(row);
+    impl_->feed_table(row);
     return impl_->guard(impl_->write_pool(row));
 }
 
@@ -504,7 +510,7 @@ bool Ingest::wants_unchanged_closes() const {
 
 Status Ingest::on_pool_closed(const footprint::PoolAllocation& row) {
     BP_TRY_STATUS(impl_->check_open());
-    if (!impl_->table_fed_outside) impl_->table->add(row);
+    impl_->feed_table(row);
     return impl_->guard(impl_->close_pool(row));
 }
 
